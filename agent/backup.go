@@ -1,0 +1,92 @@
+// Package agent finds the containers to back up and runs their backups: discovery,
+// and (in later files) scheduling, workers and the HTTP API.
+package agent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/baktainer/baktainer/engines"
+	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/store"
+)
+
+// Job is one backup to run: a target, its engine and where the archive goes.
+type Job struct {
+	Target  engines.Target
+	Engine  engines.Engine
+	Root    string // the directory (or volume root) archives go under
+	Options store.Options
+}
+
+// Result describes a committed archive.
+type Result struct {
+	Path string
+	Meta store.Meta
+}
+
+// Name is the backup's name: the baktainer.name label, else the container name.
+func (j Job) Name() string {
+	if j.Target.Spec.Name != "" {
+		return j.Target.Spec.Name
+	}
+	return j.Target.Container.Name
+}
+
+// RunBackup dumps the job's database inside its container and streams the dump into
+// a new archive. The archive is committed only when the dump tool succeeded and the
+// engine recognises the dump as complete; otherwise nothing is left on disk.
+func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Job) (Result, error) {
+	t := job.Target
+	log = log.WithFields(logrus.Fields{"container": t.Container.Name, "engine": job.Engine.Name()})
+	if t.Spec.Password != "" {
+		log.Warnf("label %s is readable by anyone who can run docker inspect; prefer %s or the container's own environment",
+			labels.Password, labels.PasswordFile)
+	}
+	opts := job.Options
+	if t.Spec.Compress != "" {
+		opts.Compression = store.Compression(t.Spec.Compress)
+	}
+	pending, err := store.Create(job.Root, store.Meta{
+		Name:        job.Name(),
+		Container:   t.Container.Name,
+		ContainerID: t.Container.ID,
+		Engine:      job.Engine.Name(),
+		Database:    job.Engine.Database(t),
+	}, job.Engine.Extension(), opts)
+	if err != nil {
+		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
+	}
+	defer pending.Abort() // no-op after a successful Commit
+
+	started := time.Now()
+	var rec engines.Recorder
+	if err := job.Engine.Dump(ctx, ex, t, multiWriter{pending, &rec}); err != nil {
+		return Result{}, err
+	}
+	if err := job.Engine.CheckComplete(rec.Head(), rec.Tail()); err != nil {
+		return Result{}, fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), rec.Len(), err)
+	}
+	path, meta, err := pending.Commit()
+	if err != nil {
+		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
+	}
+	log.WithFields(logrus.Fields{"archive": path, "size": meta.Size, "dump_size": meta.DumpSize,
+		"seconds": time.Since(started).Seconds()}).Info("backup complete")
+	return Result{Path: path, Meta: meta}, nil
+}
+
+// multiWriter writes to the archive, then to the recorder (which never fails).
+type multiWriter struct {
+	archive  *store.Pending
+	recorder *engines.Recorder
+}
+
+func (m multiWriter) Write(p []byte) (int, error) {
+	n, err := m.archive.Write(p)
+	_, _ = m.recorder.Write(p[:n])
+	return n, err
+}

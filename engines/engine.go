@@ -1,0 +1,53 @@
+// Package engines knows, for each database engine, how to dump and restore a database
+// from inside its own container with the engine's own tools, so the client always
+// matches the server. One file per engine implements Engine; registry.go lists them.
+package engines
+
+import (
+	"context"
+	"io"
+
+	"github.com/baktainer/baktainer/docker"
+	"github.com/baktainer/baktainer/labels"
+)
+
+// Execer runs a command inside a container. *docker.Client implements it; it returns
+// a *docker.ExitError when the command exits non-zero.
+type Execer interface {
+	Exec(ctx context.Context, spec docker.ExecSpec) error
+}
+
+// Target is one container to back up, with its parsed labels.
+type Target struct {
+	Container docker.Container
+	Spec      labels.Spec
+}
+
+// Engine dumps and restores one kind of database from inside its container.
+//
+// Implementations run the engine's own tools through the Execer as an argv, never a
+// shell, and pass secrets through the exec environment or stdin only: never in argv,
+// and never in the errors they return.
+type Engine interface {
+	// Name is the canonical engine name, as in the baktainer.db.engine label.
+	Name() string
+	// Extension is the file extension of a dump, without the dot ("sql").
+	Extension() string
+	// Validate returns, joined, a *labels.Error for every label of spec that this
+	// engine cannot work with. It does not contact the container.
+	Validate(spec labels.Spec) error
+	// Database names what Dump dumps for t, for metadata and messages: a database
+	// name, "all", or for sqlite the file path.
+	Database(t Target) string
+	// ExampleLabels returns a label set that works with the engine's official image.
+	ExampleLabels() map[string]string
+	// Dump writes a complete dump of the target's database to w. It returns an error
+	// when the dump tool fails; a nil error does not prove completeness: the caller
+	// also runs CheckComplete on what was written.
+	Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
+	// Restore loads the dump read from r into the target, stopping at the first error.
+	Restore(ctx context.Context, ex Execer, t Target, r io.Reader) error
+	// CheckComplete looks at the first and last bytes of a finished dump (see
+	// Recorder) and returns an error when it was cut short or is not this engine's.
+	CheckComplete(head, tail []byte) error
+}

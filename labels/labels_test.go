@@ -1,0 +1,73 @@
+package labels
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		labels   map[string]string
+		check    func(Spec) bool
+		problems []string // labels named by the errors, in order
+	}{
+		{
+			name:   "original baktainer labels",
+			labels: map[string]string{Backup: "true", Engine: "PostgreSQL", Database: "app", User: "u", Password: "p", All: "false", Name: "shop", Compress: "true"},
+			check: func(s Spec) bool {
+				return s.Backup && s.Engine == "postgres" && s.Database == "app" && s.User == "u" && s.Password == "p" && !s.All && s.Name == "shop" && s.Compress == "zstd"
+			},
+		},
+		{
+			name:   "new labels",
+			labels: map[string]string{Backup: "yes", Engine: "mariadb", PasswordFile: "/run/secrets/db", Schedule: "@daily", OnStart: "1", Volume: "pg", KeepCount: "7"},
+			check: func(s Spec) bool {
+				return s.PasswordFile == "/run/secrets/db" && s.Schedule == "@daily" && s.OnStart && s.Volume == "pg" && *s.Retention.Count == 7 && s.Retention.Days == nil
+			},
+		},
+		{name: "not labelled", labels: map[string]string{"com.example": "x"}, check: func(s Spec) bool { return !s.Backup && s.Engine == "" }},
+		{
+			name:     "every problem at once",
+			labels:   map[string]string{Backup: "sure", Engine: "oracle", Schedule: "every day", Compress: "lz4", KeepDays: "-1", PasswordFile: "secret.txt", Name: "../x", "baktainer.db.nmae": "app"},
+			problems: []string{Backup, Engine, PasswordFile, Name, Compress, Schedule, KeepDays, "baktainer.db.nmae"},
+		},
+		{name: "empty value", labels: map[string]string{User: " "}, problems: []string{User}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, err := Parse(tc.labels)
+			var got []string
+			for _, e := range unjoin(err) {
+				var le *Error
+				if !errors.As(e, &le) {
+					t.Fatalf("error %v is not a *labels.Error", e)
+				}
+				got = append(got, le.Label)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.problems, ",") {
+				t.Errorf("problems with %v, want %v (err: %v)", got, tc.problems, err)
+			}
+			if tc.check != nil && !tc.check(spec) {
+				t.Errorf("spec = %+v", spec)
+			}
+		})
+	}
+}
+
+func TestErrorNeverShowsPassword(t *testing.T) {
+	e := &Error{Label: Password, Value: "hunter2", Problem: "bad"}
+	if strings.Contains(e.Error(), "hunter2") {
+		t.Fatalf("%q shows the password", e.Error())
+	}
+}
+
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
