@@ -1,0 +1,110 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Archive is a committed archive found on disk.
+type Archive struct {
+	Path string
+	Meta Meta
+}
+
+// List returns every committed archive under root (all names), oldest first. An
+// archive counts only with both sidecars present and readable metadata; temp files
+// and orphan sidecars are never listed.
+func List(root string) ([]Archive, error) {
+	var out []Archive
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == root {
+				return fs.SkipAll
+			}
+			return err
+		}
+		base := d.Name()
+		if d.IsDir() || strings.HasPrefix(base, ".") || isSidecar(base) {
+			return nil
+		}
+		if _, err := os.Stat(path + ChecksumExt); err != nil {
+			return nil
+		}
+		f, err := os.Open(path + MetaExt)
+		if err != nil {
+			return nil
+		}
+		meta, err := ReadMeta(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", path+MetaExt, err)
+		}
+		out = append(out, Archive{Path: path, Meta: meta})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list %s: %w", root, err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Meta.Created.Equal(out[j].Meta.Created) {
+			return out[i].Meta.Created.Before(out[j].Meta.Created)
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out, nil
+}
+
+// Cleanup removes what crashed writers left under root: temp files no live process
+// holds (their writers lock them), and sidecars whose archive never got its final
+// name. Sidecars are only removed from directories where no writer is at work. It
+// returns the paths removed.
+func Cleanup(root string) ([]string, error) {
+	var removed []string
+	busyDirs := map[string]bool{}
+	var sidecars []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && path == root {
+				return fs.SkipAll
+			}
+			return err
+		}
+		base := d.Name()
+		switch {
+		case d.IsDir():
+		case strings.HasPrefix(base, tempPrefix):
+			if isLocked(path) {
+				busyDirs[filepath.Dir(path)] = true
+				return nil
+			}
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			removed = append(removed, path)
+		case isSidecar(base):
+			sidecars = append(sidecars, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("store: clean up %s: %w", root, err)
+	}
+	for _, sc := range sidecars {
+		archive := strings.TrimSuffix(strings.TrimSuffix(sc, ChecksumExt), MetaExt)
+		if busyDirs[filepath.Dir(sc)] {
+			continue
+		}
+		if _, err := os.Stat(archive); errors.Is(err, fs.ErrNotExist) {
+			if err := os.Remove(sc); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return removed, fmt.Errorf("store: remove orphan sidecar: %w", err)
+			}
+			removed = append(removed, sc)
+		}
+	}
+	return removed, nil
+}
