@@ -1,6 +1,12 @@
 package store
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -39,4 +45,39 @@ func Plan(archives []Archive, p Policy, now time.Time) []Decision {
 		out[i] = d
 	}
 	return out
+}
+
+// Prune applies policy to the archives of one backup name under root: it removes
+// each archive the plan does not keep, with its sidecars (the sidecars last, so an
+// interrupted prune never leaves an archive without its checksum). With dryRun it
+// only plans. It returns every decision.
+func Prune(ctx context.Context, root, name string, p Policy, now time.Time, dryRun bool) ([]Decision, error) {
+	all, err := List(filepath.Join(root, name))
+	if err != nil {
+		return nil, err
+	}
+	var mine []Archive
+	for _, a := range all {
+		if a.Meta.Name == name {
+			mine = append(mine, a)
+		}
+	}
+	decisions := Plan(mine, p, now)
+	if dryRun {
+		return decisions, nil
+	}
+	for _, d := range decisions {
+		if d.Keep {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return decisions, err
+		}
+		for _, path := range []string{d.Archive.Path, d.Archive.Path + ChecksumExt, d.Archive.Path + MetaExt} {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return decisions, fmt.Errorf("store: prune %s: %w", path, err)
+			}
+		}
+	}
+	return decisions, nil
 }
