@@ -40,6 +40,9 @@ type ExitError struct {
 func (e *ExitError) Error() string {
 	// The container is left out: callers name it (by name, not ID) in their context.
 	msg := fmt.Sprintf("%s exited with code %d", e.Command, e.Code)
+	if e.Code > 128 && e.Code < 160 {
+		msg += fmt.Sprintf(" (killed by signal %d: was the container stopped?)", e.Code-128)
+	}
 	if e.Stderr != "" {
 		msg += ": " + e.Stderr
 	}
