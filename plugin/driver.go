@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/docker/go-plugins-helpers/volume"
@@ -42,7 +43,14 @@ func (d *Driver) request() (context.Context, context.CancelFunc) {
 // the same message to them.
 func (d *Driver) done(op, name string, fields logrus.Fields, err error) error {
 	log := d.log.WithFields(fields).WithFields(logrus.Fields{"op": op, "volume": name})
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotFound) && (op == "get" || op == "path"):
+		// The engine asks every volume driver about every volume it does not
+		// know yet (each anonymous volume, too): not ours is the normal answer.
+		log.WithError(err).Debug("volume request failed")
+		return err
+	default:
 		log.WithError(err).Warn("volume request failed")
 		return err
 	}
@@ -139,7 +147,7 @@ func (d *Driver) Capabilities() *volume.CapabilitiesResponse {
 
 // toVolume is what `docker volume inspect` shows under Status.
 func toVolume(i VolumeInfo) *volume.Volume {
-	status := map[string]any{"mounts": i.Mounts, "data": dataPathHint(i.Name)}
+	status := map[string]any{"mounts": i.Mounts, "path_on_data_mount": volumesDir + "/" + i.Name}
 	if len(i.RawOptions) > 0 {
 		status["options"] = i.RawOptions
 	}
@@ -149,10 +157,4 @@ func toVolume(i VolumeInfo) *volume.Volume {
 		CreatedAt:  i.Created.UTC().Format(time.RFC3339),
 		Status:     status,
 	}
-}
-
-// dataPathHint says where the volume's archives are on the host, relative to the
-// data mount's source (which the plugin cannot see from inside).
-func dataPathHint(name string) string {
-	return "<data mount source, default /var/lib/baktainer>/" + volumesDir + "/" + name
 }

@@ -40,6 +40,8 @@ start() {
   if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then
     return 0
   fi
+  # A fresh registry each time: tests push new tags, nothing of value is kept.
+  rm -rf "$dir/storage"
   mkdir -p "$dir/storage"
   cat >"$dir/config.yml" <<YAML
 version: 0.1

@@ -23,6 +23,8 @@ logfile=${BT_TEST_DOCKERD_LOG:-/var/log/baktainer-test-dockerd.log}
 host=unix://$sock
 
 log() { echo "second-dockerd: $*" >&2; }
+# main is the machine's own daemon, whatever DOCKER_HOST says.
+main_docker() { env -u DOCKER_HOST docker "$@"; }
 answers() { docker -H "$host" version >/dev/null 2>&1; }
 running_pid() {
   [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
@@ -78,11 +80,11 @@ stop() {
 load() {
   local image want have
   for image in "$@"; do
-    want=$(docker image inspect -f '{{.Id}}' "$image")
+    want=$(main_docker image inspect -f '{{.Id}}' "$image")
     have=$(docker -H "$host" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
     if [ "$want" != "$have" ]; then
       log "loading $image"
-      docker save "$image" | docker -H "$host" load -q >/dev/null
+      main_docker save "$image" | docker -H "$host" load -q >/dev/null
     fi
   done
 }
