@@ -190,7 +190,7 @@ func TestPluginLifecycle(t *testing.T) {
 	}
 	// The container that mounted it before the restart goes: the engine's unmount
 	// must be understood, or the volume would stay "mounted" for ever.
-	w.docker("rm", "-f", idle)
+	w.docker("rm", "-f", "-v", idle)
 	w.docker("volume", "rm", liveVol)
 
 	rig.RestartSecondDocker(t)
@@ -237,7 +237,7 @@ func backupOntoVolume(t *testing.T, w *pluginWorld, run, vol string) archiveOnVo
 	w.docker("run", "-d", "--name", pg, "--network", "none",
 		"--label", rig.RunLabel+"="+run, "--label", "baktainer.backup=true", "--label", "baktainer.db.engine=postgres",
 		"-e", "POSTGRES_PASSWORD=plugin-Secret-1", "-e", "POSTGRES_DB=shop", rig.PostgresImage)
-	t.Cleanup(func() { _, _ = rig.TryDockerCLI(w.host, "", "rm", "-f", pg) })
+	t.Cleanup(func() { _, _ = rig.TryDockerCLI(w.host, "", "rm", "-f", "-v", pg) })
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		if _, err := rig.TryDockerCLI(w.host, "", "exec", pg, "pg_isready", "-q", "-h", "127.0.0.1"); err == nil {
 			break

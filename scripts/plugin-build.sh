@@ -58,6 +58,7 @@ mkdir rootfs
 container=$(docker create "$image")
 docker export "$container" | tar -x -C rootfs
 docker rm -f "$container" >/dev/null
+docker rmi "$image" >/dev/null # only needed for the export; the plugin is the cache
 
 if [ -n "$id" ]; then
   log "replacing $name ($id)"

@@ -78,15 +78,20 @@ stop() {
 
 # load copies images from the main daemon unless the second one has the same image ID.
 load() {
-  local image want have
+  local image want have loaded=
   for image in "$@"; do
     want=$(main_docker image inspect -f '{{.Id}}' "$image")
     have=$(docker -H "$host" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
     if [ "$want" != "$have" ]; then
       log "loading $image"
       main_docker save "$image" | docker -H "$host" load -q >/dev/null
+      loaded=1
     fi
   done
+  # This daemon is the tests' own: drop the images a reload left untagged.
+  if [ -n "${loaded:-}" ]; then
+    docker -H "$host" image prune -f >/dev/null
+  fi
 }
 
 # One caller at a time: the tests of two packages may start it concurrently.
