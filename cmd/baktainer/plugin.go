@@ -86,10 +86,11 @@ func runPlugin(ctx context.Context, env *runEnv, args []string) error {
 		{"volume driver", func(ctx context.Context) error { return serveDriver(ctx, driver, cfg.Socket) }},
 		{"health server", func(ctx context.Context) error { return serveHealth(ctx, cfg.HealthAddr, vols) }},
 		// ── AGENT: the agent starts here, alongside the driver. ──────────────────
-		// It routes each target's archives to vols (Get for baktainer.volume=NAME,
-		// EnsureDefault(BT_DEFAULT_VOLUME) without the label, Hold while writing),
-		// and its HTTP server (/health, /status, /metrics) replaces the health
-		// server above, folding vols.Check into its /health.
+		// Give it plugin.Destinations{Volumes: vols, Default: BT_DEFAULT_VOLUME}
+		// as its destinations (baktainer.volume=NAME, else the default volume),
+		// have it Hold a volume while writing to it, and let its HTTP server
+		// (/health, /status, /metrics) replace the health server above, folding
+		// vols.Check into its /health.
 	}
 	if err := runTasks(ctx, tasks); err != nil {
 		return err
