@@ -73,7 +73,7 @@ type Attempt struct {
 	SizeBytes   int64     `json:"size_bytes,omitempty"`
 	DumpBytes   int64     `json:"dump_bytes,omitempty"`
 	Pruned      int       `json:"pruned,omitempty"` // archives retention removed afterwards
-	Error       string    `json:"error,omitempty"`
+	Error       string    `json:"error,omitempty"`  // final; while running, the error a retry follows
 	ErrorKind   ErrorKind `json:"error_kind,omitempty"`
 }
 

@@ -35,7 +35,7 @@ func (a *Agent) watch(ctx context.Context) {
 		if synced {
 			delay = minReconnectDelay
 		}
-		a.log.WithField("retry_in", delay).Warnf("lost the Docker events stream, reconnecting: %v", err)
+		a.log.WithField("retry_in", delay).Warnf("lost the Docker connection (events or list), reconnecting and resyncing: %v", err)
 		a.setConnected(false)
 		if sleep(ctx, delay) != nil {
 			return

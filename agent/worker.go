@@ -101,16 +101,17 @@ func (a *Agent) execute(keys []string, att Attempt) {
 		if ctx.Err() != nil {
 			kind, transient = KindCancelled, false
 		}
-		att.Outcome, att.ErrorKind = Failed, kind
-		att.Error = a.scrubAttempt(err.Error(), att)
+		att.ErrorKind, att.Error = kind, a.scrubAttempt(err.Error(), att)
 		if !transient || att.Tries > a.cfg.Retries || ctx.Err() != nil {
+			att.Outcome = Failed
 			break
 		}
 		delay := retryDelay(a.cfg.RetryDelay, att.Tries)
 		log.WithField("error_kind", kind).Warnf("try %d failed, retrying in %s: %s", att.Tries, delay, att.Error)
 		a.update(att)
 		if sleep(ctx, delay) != nil {
-			att.Error, att.ErrorKind = "cancelled: the agent is stopping; last error: "+att.Error, KindCancelled
+			att.Outcome, att.ErrorKind = Failed, KindCancelled
+			att.Error = "cancelled: the agent is stopping; last error: " + att.Error
 			break
 		}
 	}
