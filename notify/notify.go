@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -166,16 +167,22 @@ func (n *Notifier) Run(ctx context.Context) {
 // Done is closed when Run has returned.
 func (n *Notifier) Done() <-chan struct{} { return n.done }
 
+// send delivers e to every sink at once, so one slow sink does not delay the others.
 func (n *Notifier) send(ctx context.Context, e Event) {
+	var wg sync.WaitGroup
 	for _, s := range n.sinks {
-		sctx, cancel := context.WithTimeout(ctx, n.settings.Timeout)
-		err := s.Send(sctx, e)
-		cancel()
-		if err != nil {
-			n.log.WithFields(logrus.Fields{"sink": s.Describe(), "event": e.Kind, "name": e.Name}).
-				Warnf("notification failed (the backup is not affected): %s", ScrubURLs(err.Error()))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sctx, cancel := context.WithTimeout(ctx, n.settings.Timeout)
+			defer cancel()
+			if err := s.Send(sctx, e); err != nil {
+				n.log.WithFields(logrus.Fields{"sink": s.Describe(), "event": e.Kind, "name": e.Name}).
+					Warnf("notification failed (the backup is not affected): %s", ScrubURLs(err.Error()))
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 var urlPattern = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"']+`)
