@@ -40,7 +40,9 @@ type buildError struct {
 	err error
 }
 
-func (e *buildError) Error() string { return "go build ./cmd/baktainer: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string {
+	return "go build ./cmd/baktainer: " + e.err.Error() + "\n" + e.out
+}
 
 func baktainerBinary(t *testing.T) string {
 	t.Helper()
