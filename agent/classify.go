@@ -79,6 +79,11 @@ func classify(err error) (kind ErrorKind, transient bool) {
 		return KindContainerGone, false
 	case errors.As(err, &incomplete):
 		return KindIncomplete, true
+	case errors.As(err, &exitErr) && exitErr.Code > 128:
+		// Killed by a signal: its container stopped (the exec can end before Docker
+		// marks the container stopped) or ran out of memory. Worth another try if
+		// the container runs again.
+		return KindContainerStopped, true
 	case errors.As(err, &exitErr):
 		msg := strings.ToLower(exitErr.Stderr)
 		for _, m := range transientMessages {

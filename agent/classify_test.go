@@ -31,6 +31,7 @@ func TestClassify(t *testing.T) {
 		{"server starting", wrap(&docker.ExitError{Command: "pg_dump", Code: 1, Stderr: "FATAL:  the database system is starting up"}), KindDumpTool, true},
 		{"too many connections", wrap(&docker.ExitError{Command: "mysqldump", Code: 2, Stderr: "Too many connections"}), KindDumpTool, true},
 		{"container died mid-dump", wrap(docker.ErrContainerStopped), KindContainerStopped, true},
+		{"dump tool killed", wrap(&docker.ExitError{Command: "pg_dump", Code: 137}), KindContainerStopped, true},
 		{"not running", wrap(errNotRunning), KindNotRunning, false},
 		{"incomplete dump", &IncompleteDumpError{wrap(engines.ErrIncomplete)}, KindIncomplete, true},
 		{"container removed", wrap(cerrdefs.ErrNotFound), KindContainerGone, false},
