@@ -47,6 +47,12 @@ func TestValues(t *testing.T) {
 	}
 }
 
+func TestScheduleWithItsOwnZone(t *testing.T) {
+	if _, err := Load(env(map[string]string{"BT_CRON": "CRON_TZ=Asia/Tokyo 30 2 * * *"})); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestErrorsNameTheVariable(t *testing.T) {
 	secret := "hunter2-hunter2-hunter2"
 	_, err := Load(env(map[string]string{

@@ -37,7 +37,7 @@ type testAgent struct {
 
 // startAgent starts an agent with the given BT_* settings on top of test defaults:
 // its own backup and state directories, the run's label as selector, a free port.
-func startAgent(t *testing.T, dc *docker.Client, run string, settings map[string]string, reg *engines.Registry, obs ...agent.Observer) *testAgent {
+func startAgent(t testing.TB, dc *docker.Client, run string, settings map[string]string, reg *engines.Registry, obs ...agent.Observer) *testAgent {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
@@ -54,7 +54,7 @@ func startAgent(t *testing.T, dc *docker.Client, run string, settings map[string
 	logs := &syncBuffer{}
 	l := logrus.New()
 	l.SetLevel(cfg.LogLevel)
-	l.SetOutput(io.MultiWriter(logs, testWriter{t}))
+	l.SetOutput(io.MultiWriter(logs, tbWriter{t}))
 	a, err := agent.New(cfg, agent.Deps{Docker: dc, Engines: reg, Observers: obs, Log: logrus.NewEntry(l)})
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +84,7 @@ func (ta *testAgent) stop() {
 }
 
 // waitUntil polls cond until it holds, failing the test with what() after timeout.
-func waitUntil(t *testing.T, timeout time.Duration, what func() string, cond func() bool) {
+func waitUntil(t testing.TB, timeout time.Duration, what func() string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -168,7 +168,7 @@ func apiQuiet(url string, out any) int {
 
 // startTinies starts n tiny containers at once through the API (a few in parallel)
 // and returns their names; they are removed when the test ends.
-func startTinies(t *testing.T, dc *docker.Client, prefix string, n int, labels func(i int) map[string]string) []string {
+func startTinies(t testing.TB, dc *docker.Client, prefix string, n int, labels func(i int) map[string]string) []string {
 	t.Helper()
 	names := make([]string, n)
 	errs := make([]error, n)
@@ -224,6 +224,14 @@ func standinLabels(run string, extra ...string) map[string]string {
 		l[extra[i]] = extra[i+1]
 	}
 	return l
+}
+
+// tbWriter sends log lines to the test's log.
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
