@@ -3,6 +3,7 @@
 package integration
 
 import (
+	"context"
 	"io"
 	"net"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/docker"
@@ -158,5 +162,44 @@ func TestAgentReconnectsAndResyncs(t *testing.T) {
 		if !ta.logs.Contains("reconnecting") {
 			t.Errorf("the reconnect was not logged")
 		}
+	})
+}
+
+// A container recreated under the same name with new labels (what compose does on
+// a label change) is followed: the old registration goes, the new labels apply.
+func TestAgentFollowsRecreate(t *testing.T) {
+	dc := rig.Docker(t)
+	run := rig.RunID()
+	reg, _ := standinRegistry()
+	ta := startAgent(t, dc, run, map[string]string{"BT_CRON": "@daily"}, reg)
+	name := "agent-recreate-" + run
+	create := func(labels map[string]string) string {
+		created, err := dc.API().ContainerCreate(context.Background(), client.ContainerCreateOptions{Name: name,
+			Config: &container.Config{Image: rig.TinyImage, Labels: labels}, HostConfig: &container.HostConfig{NetworkMode: "none"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dc.API().ContainerStart(context.Background(), created.ID, client.ContainerStartOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return created.ID
+	}
+	t.Cleanup(func() { rig.Remove(dc, name) })
+	oldID := create(standinLabels(run, "baktainer.schedule", "@hourly"))
+	waitUntil(t, 10*time.Second, func() string { return "not registered" }, func() bool { st, ok := ta.target(name); return ok && st.ContainerID == oldID })
+
+	rig.Remove(dc, name)
+	newID := create(standinLabels(run, "baktainer.schedule", "@every 2s", "baktainer.name", "renamed-"+run))
+	var st agent.TargetStatus
+	waitUntil(t, 10*time.Second, func() string { return "recreate not followed" }, func() bool {
+		var ok bool
+		st, ok = ta.target(name)
+		return ok && st.ContainerID == newID
+	})
+	if st.Schedule != "@every 2s" || st.Name != "renamed-"+run || len(ta.Targets()) != 1 {
+		t.Errorf("after the recreate: %+v (%d targets)", st, len(ta.Targets()))
+	}
+	waitUntil(t, 20*time.Second, func() string { return "no backup under the new labels" }, func() bool {
+		return count(ta.attempts("renamed-"+run), agent.Succeeded) > 0
 	})
 }
