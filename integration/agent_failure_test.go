@@ -90,3 +90,31 @@ func TestAgentContainerDiesMidDump(t *testing.T) {
 		})
 	}
 }
+
+// baktainer.backup.on_start=true backs a container up as soon as the agent sees it
+// start; a dump longer than BT_BACKUP_TIMEOUT fails as a timeout, is not retried,
+// and leaves nothing behind.
+func TestAgentOnStartAndTimeout(t *testing.T) {
+	dc := rig.Docker(t)
+	run := rig.RunID()
+	reg, _ := standinRegistry()
+	ta := startAgent(t, dc, run, map[string]string{"BT_CRON": "@daily", "BT_BACKUP_TIMEOUT": "2s", "BT_BACKUP_RETRIES": "2"}, reg)
+	quick := rig.Start(t, dc, rig.ContainerSpec{Name: "agent-onstart", Image: rig.TinyImage,
+		Labels: standinLabels(run, "baktainer.backup.on_start", "true")})
+	slow := rig.Start(t, dc, rig.ContainerSpec{Name: "agent-timeout", Image: rig.TinyImage,
+		Labels: standinLabels(run, "baktainer.backup.on_start", "true", dumpSecondsLabel, "30")})
+	for _, name := range []string{quick, slow} {
+		waitUntil(t, 30*time.Second, func() string { return "no on_start attempt of " + name }, func() bool { return len(ta.attempts(name)) > 0 })
+	}
+	if a := ta.attempts(quick)[0]; a.Trigger != agent.TriggerOnStart || a.Outcome != agent.Succeeded {
+		t.Errorf("on_start attempt: %+v", a)
+	}
+	a := ta.attempts(slow)[0]
+	if a.Trigger != agent.TriggerOnStart || a.Outcome != agent.Failed || a.ErrorKind != agent.KindTimeout || a.Tries != 1 ||
+		!strings.Contains(a.Error, "BT_BACKUP_TIMEOUT") || a.Duration() > 10*time.Second {
+		t.Errorf("timed-out attempt: %s, kind %s, %d tries, %s, %q", a.Outcome, a.ErrorKind, a.Tries, a.Duration(), a.Error)
+	}
+	if files := rig.ListFiles(t, ta.dir+"/"+slow); len(files) != 0 {
+		t.Errorf("the timed-out backup left files: %v", files)
+	}
+}
