@@ -44,6 +44,11 @@ images: rig
 demo: images build
 	scripts/demo.sh
 
+## bench-agent: the agent's registration latency with 300 labelled containers (docs/BENCHMARKS.md)
+.PHONY: bench-agent
+bench-agent: images
+	scripts/bench-agent.sh
+
 clean:
 	rm -rf bin rootfs
 

@@ -68,7 +68,7 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		return Result{}, err
 	}
 	if err := job.Engine.CheckComplete(rec.Head(), rec.Tail()); err != nil {
-		return Result{}, fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), rec.Len(), err)
+		return Result{}, &IncompleteDumpError{fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), rec.Len(), err)}
 	}
 	path, meta, err := pending.Commit()
 	if err != nil {

@@ -20,6 +20,13 @@ func Resolve(ctx context.Context, dc *docker.Client, reg *engines.Registry, name
 	if err != nil {
 		return engines.Target{}, nil, err
 	}
+	return resolveContainer(c, reg)
+}
+
+// resolveContainer turns an inspected container's labels into a target and its
+// engine. On label problems it still returns the target (with what parsed) so the
+// caller can report them against the container.
+func resolveContainer(c docker.Container, reg *engines.Registry) (engines.Target, engines.Engine, error) {
 	spec, err := labels.Parse(c.Labels)
 	var problems []error
 	if err != nil {
@@ -35,10 +42,11 @@ func Resolve(ctx context.Context, dc *docker.Client, reg *engines.Registry, name
 			problems = append(problems, err)
 		}
 	}
+	t := engines.Target{Container: c, Spec: spec}
 	if len(problems) > 0 {
-		return engines.Target{}, nil, fmt.Errorf("container %s: %w", c.Name, errors.Join(problems...))
+		return t, nil, fmt.Errorf("container %s: %w", c.Name, errors.Join(problems...))
 	}
-	return engines.Target{Container: c, Spec: spec}, eng, nil
+	return t, eng, nil
 }
 
 // ListTargets returns the running containers labelled baktainer.backup=true, plus

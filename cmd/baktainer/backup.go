@@ -6,23 +6,33 @@ import (
 	"fmt"
 
 	"github.com/baktainer/baktainer/agent"
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/store"
 )
 
 // runBackup backs up one container once, into BT_BACKUP_DIR (default /backups), as
-// the original Baktainer did.
+// the original Baktainer did; with --via, it asks a running agent to do it.
 func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	dir := fs.String("dir", envOr("BT_BACKUP_DIR", "/backups"), "directory the archives go under (BT_BACKUP_DIR)")
+	dir := fs.String("dir", "", "directory the archives go under (overrides BT_BACKUP_DIR)")
+	via := fs.String("via", "", "ask the agent at this URL (e.g. http://127.0.0.1:8080) to run it; the token comes from BT_API_TOKEN")
+	noWait := fs.Bool("no-wait", false, "with --via: return once the backup is queued")
 	pos, err := parseArgs(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	comp, err := store.ParseCompression(envOr("BT_COMPRESSION", "zstd"))
+	if *via != "" {
+		return backupVia(ctx, env, *via, pos[0], !*noWait)
+	}
+	cfg, err := config.FromEnv()
 	if err != nil {
-		return fmt.Errorf("BT_COMPRESSION: %w", err)
+		return err
+	}
+	root := cfg.BackupDir
+	if *dir != "" {
+		root = *dir
 	}
 	dc, err := docker.Connect(ctx)
 	if err != nil {
@@ -34,8 +44,8 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	res, err := agent.RunBackup(ctx, dc, env.log, agent.Job{
-		Target: target, Engine: eng, Root: *dir,
-		Options: store.Options{Compression: comp},
+		Target: target, Engine: eng, Root: root,
+		Options: store.Options{Compression: cfg.Compression, Encryption: cfg.Encryption},
 	})
 	if err != nil {
 		return err

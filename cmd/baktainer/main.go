@@ -33,8 +33,11 @@ type runEnv struct {
 }
 
 var commands = map[string]command{
-	"backup":  {"back up one container now: backup CONTAINER", runBackup},
 	"plugin":  {"serve the backup volume driver (the managed plugin's entrypoint)", runPlugin},
+	"agent":   {"run the agent: discover, schedule and back up labelled containers [--backup-dir DIR]", runAgent},
+	"backup":  {"back up one container now: backup CONTAINER [--via URL]", runBackup},
+	"config":  {"print the effective configuration, secrets masked: config check", runConfig},
+	"plan":    {"show what the agent would back up, when and where, without running anything", runPlan},
 	"restore": {"restore an archive into a container: restore ARCHIVE --container NAME", runRestore},
 	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {
 		_, err := fmt.Fprintln(env.stdout, version.Version)

@@ -1,0 +1,189 @@
+// Package agent is baktainer's always-on part: it discovers labelled containers
+// (a list at start, then the Docker events stream, resynced after every
+// reconnect), schedules their backups, runs them on a bounded pool of workers (at
+// most one per container), records every attempt, and serves an HTTP API. It is a
+// library: the standalone command and the managed plugin both start it with New
+// and Run.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/sirupsen/logrus"
+
+	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/docker"
+	"github.com/baktainer/baktainer/engines"
+	"github.com/baktainer/baktainer/notify"
+	"github.com/baktainer/baktainer/store"
+)
+
+// Deps are what the agent works with. Zero fields get the standalone defaults.
+type Deps struct {
+	Docker       *docker.Client    // nil: docker.Dial("") (DOCKER_HOST)
+	Engines      *engines.Registry // nil: engines.Default()
+	Destinations Destinations      // nil: Directory{cfg.BackupDir}
+	Observers    []Observer        // besides the history and the notifier
+	Log          *logrus.Entry     // nil: logrus' standard logger
+}
+
+// Agent discovers, schedules and runs backups. Create it with New, extend its
+// HTTP server and observers, then Run it once.
+type Agent struct {
+	cfg      config.Config
+	dc       *docker.Client
+	engines  *engines.Registry
+	dests    Destinations
+	log      *logrus.Entry
+	obs      observers
+	notifier *notify.Notifier
+	server   *Server
+	targets  targets
+	ready    chan struct{}
+
+	history *History // set by Run before ready
+
+	runCtx  context.Context
+	slots   chan struct{} // one per BT_THREADS
+	running sync.WaitGroup
+
+	mu        sync.Mutex
+	busy      map[string]string   // "id:<container>" and "name:<backup name>" → attempt ID
+	active    map[string]*Attempt // queued and running attempts
+	secrets   map[string][]string // per attempt, to scrub its errors
+	stopping  bool
+	connected bool
+	lastSync  time.Time
+}
+
+// New builds an agent from the configuration. It does not contact Docker or touch
+// the disk; Run does.
+func New(cfg config.Config, deps Deps) (*Agent, error) {
+	if cfg.Threads < 1 || cfg.Location == nil || cfg.Schedule == "" || cfg.StateDir == "" {
+		return nil, errors.New("agent: configuration not loaded (use config.Load)")
+	}
+	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log,
+		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads),
+		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}}
+	if a.log == nil {
+		a.log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	a.log = a.log.WithField("component", "agent")
+	if a.dc == nil {
+		dc, err := docker.Dial("")
+		if err != nil {
+			return nil, err
+		}
+		a.dc = dc
+	}
+	if a.engines == nil {
+		a.engines = engines.Default()
+	}
+	if a.dests == nil {
+		a.dests = Directory{Dir: cfg.BackupDir}
+	}
+	n, err := notify.New(cfg.Notify, a.log)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	a.notifier = n
+	a.targets = targets{byID: map[string]*entry{}, loc: cfg.Location, defSpec: cfg.Schedule,
+		cron: cron.New(cron.WithLocation(cfg.Location), cron.WithLogger(cron.DiscardLogger))}
+	a.server = newServer(cfg.Server, a.log)
+	a.routes(a.server)
+	a.obs.add(notifyObserver{n})
+	a.obs.add(deps.Observers...)
+	return a, nil
+}
+
+// AddObserver subscribes o to backup events; call it before Run.
+func (a *Agent) AddObserver(o Observer) { a.obs.add(o) }
+
+// Server returns the HTTP server, to add endpoints before Run.
+func (a *Agent) Server() *Server { return a.server }
+
+// History returns the attempt history; nil before Run is ready.
+func (a *Agent) History() *History { return a.history }
+
+// Docker returns the agent's Docker client.
+func (a *Agent) Docker() *docker.Client { return a.dc }
+
+// Destinations returns where the agent writes archives.
+func (a *Agent) Destinations() Destinations { return a.dests }
+
+// Config returns the agent's configuration.
+func (a *Agent) Config() config.Config { return a.cfg }
+
+// Ready is closed once Run has opened the history, cleaned the destinations and
+// (when enabled) started listening.
+func (a *Agent) Ready() <-chan struct{} { return a.ready }
+
+// Run runs the agent until ctx ends. Backups in flight are then cancelled and
+// recorded as failed; Run returns when everything has stopped.
+func (a *Agent) Run(ctx context.Context) error {
+	h, interrupted, err := OpenHistory(a.cfg.StateDir, a.cfg.HistoryKeep, a.log)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	a.history = h
+	a.obs.add(h)
+	for _, att := range interrupted {
+		a.log.WithFields(logrus.Fields{"name": att.Name, "attempt": att.ID}).Warn("an attempt was interrupted by the agent's previous stop; recorded as failed")
+		notifyObserver{a.notifier}.BackupFinished(att)
+	}
+	a.cleanup(ctx)
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a.runCtx = runCtx
+	if a.cfg.Server.Enabled {
+		ln, err := a.server.listen(ctx)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); a.server.serve(runCtx, ln) }()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.notifier.Run(runCtx) }()
+	a.targets.cron.Start()
+	close(a.ready)
+	a.log.WithFields(logrus.Fields{"threads": a.cfg.Threads, "schedule": a.cfg.Schedule, "zone": a.cfg.Location.String(),
+		"selectors": a.cfg.Selectors, "docker": a.dc.Host()}).Info("agent started")
+
+	a.watch(runCtx)
+
+	a.mu.Lock()
+	a.stopping = true
+	a.mu.Unlock()
+	<-a.targets.cron.Stop().Done()
+	cancel()
+	a.running.Wait()
+	a.log.Info("agent stopped")
+	return nil
+}
+
+// cleanup removes what crashed writers left in every destination.
+func (a *Agent) cleanup(ctx context.Context) {
+	roots, err := a.dests.Roots(ctx)
+	if err != nil {
+		a.log.Warnf("cannot list backup destinations to clean up: %v", err)
+	}
+	for _, root := range roots {
+		removed, err := store.Cleanup(root)
+		if err != nil {
+			a.log.WithField("root", root).Warnf("cleanup: %v", err)
+		}
+		for _, p := range removed {
+			a.log.WithField("path", p).Warn("removed what an interrupted backup left behind")
+		}
+	}
+}

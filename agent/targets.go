@@ -1,0 +1,293 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/sirupsen/logrus"
+
+	"github.com/baktainer/baktainer/docker"
+	"github.com/baktainer/baktainer/engines"
+	"github.com/baktainer/baktainer/labels"
+)
+
+// entry is one registered container: a valid target with a schedule, or a
+// container whose labels are wrong (problem set, nothing scheduled).
+type entry struct {
+	target     engines.Target
+	engine     engines.Engine
+	problem    error
+	schedule   string
+	sched      cron.Schedule
+	cronID     cron.EntryID
+	registered time.Time
+}
+
+func (e *entry) id() string   { return e.target.Container.ID }
+func (e *entry) name() string { return backupName(e.target) }
+
+// TargetStatus is a read-only view of one registered container, for the API and
+// the status page.
+type TargetStatus struct {
+	Name        string    `json:"name"`
+	Container   string    `json:"container"`
+	ContainerID string    `json:"container_id"`
+	Engine      string    `json:"engine,omitempty"`
+	Database    string    `json:"database,omitempty"`
+	Schedule    string    `json:"schedule,omitempty"`
+	NextRun     time.Time `json:"next_run,omitzero"`
+	OnStart     bool      `json:"on_start,omitempty"`
+	Destination string    `json:"destination"`
+	Problem     string    `json:"problem,omitempty"` // label problems: not scheduled until fixed
+	Registered  time.Time `json:"registered"`
+	Active      *Attempt  `json:"active,omitempty"` // the queued or running attempt
+	LastSuccess *Attempt  `json:"last_success,omitempty"`
+	LastFailure *Attempt  `json:"last_failure,omitempty"`
+}
+
+// targets is the table of registered containers and their cron entries.
+type targets struct {
+	mu      sync.Mutex
+	byID    map[string]*entry
+	cron    *cron.Cron
+	loc     *time.Location
+	defSpec string
+}
+
+// newEntry resolves an inspected container into an entry, parsing its schedule.
+func newEntry(c docker.Container, reg *engines.Registry, defaultSchedule string) *entry {
+	t, eng, err := resolveContainer(c, reg)
+	e := &entry{target: t, engine: eng, problem: err, registered: time.Now(), schedule: defaultSchedule}
+	if t.Spec.Schedule != "" {
+		e.schedule = t.Spec.Schedule
+	}
+	if err == nil {
+		sched, perr := labels.ParseSchedule(e.schedule)
+		if perr != nil { // BT_CRON is validated at start; a label was validated by Parse
+			e.problem = fmt.Errorf("container %s: schedule %q: %w", c.Name, e.schedule, perr)
+		}
+		e.sched = sched
+	}
+	return e
+}
+
+// nextRun is when e's schedule fires next after now, in the agent's zone.
+func (e *entry) nextRun(now time.Time, loc *time.Location) time.Time {
+	if e.sched == nil {
+		return time.Time{}
+	}
+	return e.sched.Next(now.In(loc))
+}
+
+// register adds or replaces the entry for its container. fire is what its cron
+// entry runs. It returns the entry it replaced, if any.
+func (ts *targets) register(e *entry, fire func(id string)) (replaced *entry) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if old, ok := ts.byID[e.id()]; ok {
+		ts.cron.Remove(old.cronID)
+		replaced = old
+	}
+	if e.problem == nil {
+		id := e.id()
+		e.cronID = ts.cron.Schedule(e.sched, cron.FuncJob(func() { fire(id) }))
+	}
+	ts.byID[e.id()] = e
+	return replaced
+}
+
+// remove unregisters a container; it returns the entry, or nil if none.
+func (ts *targets) remove(id string) *entry {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	e, ok := ts.byID[id]
+	if !ok {
+		return nil
+	}
+	ts.cron.Remove(e.cronID)
+	delete(ts.byID, id)
+	return e
+}
+
+func (ts *targets) get(id string) (*entry, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	e, ok := ts.byID[id]
+	return e, ok
+}
+
+// ids returns the registered container IDs.
+func (ts *targets) ids() map[string]bool {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	out := make(map[string]bool, len(ts.byID))
+	for id := range ts.byID {
+		out[id] = true
+	}
+	return out
+}
+
+// ErrUnknownTarget is returned for a container that is not a registered target.
+var ErrUnknownTarget = errors.New("agent: not a backup target")
+
+// find looks a target up by container ID (or unique prefix), container name, or
+// backup name, in that order.
+func (ts *targets) find(ref string) (*entry, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ref = strings.TrimPrefix(strings.TrimSpace(ref), "/")
+	if e, ok := ts.byID[ref]; ok {
+		return e, nil
+	}
+	var byPrefix, byContainer, byName []*entry
+	for id, e := range ts.byID {
+		switch {
+		case e.target.Container.Name == ref:
+			byContainer = append(byContainer, e)
+		case e.name() == ref:
+			byName = append(byName, e)
+		case len(ref) >= 12 && strings.HasPrefix(id, ref):
+			byPrefix = append(byPrefix, e)
+		}
+	}
+	for _, found := range [][]*entry{byContainer, byPrefix, byName} {
+		switch len(found) {
+		case 0:
+		case 1:
+			return found[0], nil
+		default:
+			return nil, fmt.Errorf("%q names %d targets; use the container name or ID", ref, len(found))
+		}
+	}
+	return nil, fmt.Errorf("container %q: %w (it must be running, labelled %s and match the agent's selectors)", ref, ErrUnknownTarget, BackupLabel)
+}
+
+// sameName returns the other registered containers that file archives under name.
+func (ts *targets) sameName(e *entry) []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	var others []string
+	for id, o := range ts.byID {
+		if id != e.id() && o.name() == e.name() {
+			others = append(others, o.target.Container.Name)
+		}
+	}
+	sort.Strings(others)
+	return others
+}
+
+// snapshot returns every entry, by backup name.
+func (ts *targets) snapshot() []*entry {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	out := make([]*entry, 0, len(ts.byID))
+	for _, e := range ts.byID {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].name() != out[j].name() {
+			return out[i].name() < out[j].name()
+		}
+		return out[i].target.Container.Name < out[j].target.Container.Name
+	})
+	return out
+}
+
+// status builds the public view of e.
+func (a *Agent) status(e *entry, now time.Time) TargetStatus {
+	s := TargetStatus{
+		Name: e.name(), Container: e.target.Container.Name, ContainerID: e.target.Container.ID,
+		Schedule: e.schedule, OnStart: e.target.Spec.OnStart,
+		Destination: a.dests.Describe(e.target), Registered: e.registered,
+	}
+	if e.engine != nil {
+		s.Engine, s.Database = e.engine.Name(), e.engine.Database(e.target)
+	}
+	if e.problem != nil {
+		s.Problem = e.problem.Error()
+		s.Schedule = ""
+	} else {
+		s.NextRun = e.nextRun(now, a.cfg.Location)
+	}
+	if act, ok := a.activeFor(e.id()); ok {
+		s.Active = &act
+	}
+	if a.history != nil {
+		s.LastSuccess, s.LastFailure = a.history.Last(s.Name)
+	}
+	return s
+}
+
+// Targets returns a snapshot of every registered container, sorted by backup name.
+func (a *Agent) Targets() []TargetStatus {
+	now := time.Now()
+	entries := a.targets.snapshot()
+	out := make([]TargetStatus, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, a.status(e, now))
+	}
+	return out
+}
+
+// admit registers a resolved container, reports label problems, and runs its
+// on_start backup when it is new.
+func (a *Agent) admit(ctx context.Context, c docker.Container) {
+	e := newEntry(c, a.engines, a.cfg.Schedule)
+	replaced := a.targets.register(e, a.fire)
+	log := a.log.WithFields(logrus.Fields{"container": c.Name, "name": e.name()})
+	st := a.status(e, time.Now())
+	a.obs.registered(st)
+	if e.problem != nil {
+		if replaced == nil || replaced.problem == nil || replaced.problem.Error() != e.problem.Error() {
+			a.warn(e, "not scheduled until its labels are fixed: "+a.scrub(e.problem.Error(), e.target))
+		}
+		return
+	}
+	if replaced == nil {
+		log.WithFields(logrus.Fields{"engine": st.Engine, "schedule": e.schedule, "next_run": st.NextRun}).Info("target registered")
+		if others := a.targets.sameName(e); len(others) > 0 {
+			a.warn(e, fmt.Sprintf("containers %s and %s both file archives under the name %q; give each its own %s label",
+				c.Name, strings.Join(others, ", "), e.name(), labels.Name))
+		}
+		if e.target.Spec.OnStart {
+			if _, err := a.request(e, TriggerOnStart); err != nil {
+				log.Warnf("on_start backup not queued: %v", err)
+			}
+		}
+	}
+}
+
+// forget unregisters a container.
+func (a *Agent) forget(id, why string) {
+	if e := a.targets.remove(id); e != nil {
+		a.log.WithFields(logrus.Fields{"container": e.target.Container.Name, "name": e.name()}).Infof("target removed (%s)", why)
+		a.obs.removed(a.status(e, time.Now()))
+	}
+}
+
+// fire is what a target's cron entry runs.
+func (a *Agent) fire(id string) {
+	e, ok := a.targets.get(id)
+	if !ok {
+		return
+	}
+	if _, err := a.request(e, TriggerSchedule); err != nil {
+		var busy *BusyError
+		if errors.As(err, &busy) {
+			a.warn(e, fmt.Sprintf("scheduled backup skipped: the previous one (attempt %s) is still %s", busy.Attempt.ID, busy.Attempt.Outcome))
+			return
+		}
+		a.log.WithField("container", e.target.Container.Name).Warnf("scheduled backup not queued: %v", err)
+	}
+}
+
+func (a *Agent) warn(e *entry, msg string) {
+	a.log.WithFields(logrus.Fields{"container": e.target.Container.Name, "name": e.name()}).Warn(msg)
+	a.obs.warning(Warning{Time: time.Now().UTC(), Name: e.name(), Container: e.target.Container.Name, Message: msg})
+}

@@ -1,0 +1,308 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/baktainer/baktainer/engines"
+	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/store"
+)
+
+// BusyError is returned when a backup of the container (or of its backup name) is
+// already queued or running: never two dumps of one container at once.
+type BusyError struct{ Attempt Attempt }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("a backup of %s is already %s (attempt %s)", e.Attempt.Container, e.Attempt.Outcome, e.Attempt.ID)
+}
+
+// InvalidTargetError is returned for a run-now of a container whose labels are wrong.
+type InvalidTargetError struct{ Problem string }
+
+func (e *InvalidTargetError) Error() string { return e.Problem }
+
+// maxRetryDelay caps the exponential backoff between tries.
+const maxRetryDelay = 10 * time.Minute
+
+// RunNow queues a backup of the target named by ref (container name or ID, or
+// backup name) and returns the queued attempt.
+func (a *Agent) RunNow(ref string) (Attempt, error) {
+	e, err := a.targets.find(ref)
+	if err != nil {
+		return Attempt{}, err
+	}
+	return a.request(e, TriggerAPI)
+}
+
+// request queues an attempt for e unless one is queued or running already.
+func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
+	if e.problem != nil {
+		return Attempt{}, &InvalidTargetError{a.scrub(e.problem.Error(), e.target)}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopping {
+		return Attempt{}, errors.New("agent: shutting down")
+	}
+	keys := []string{"id:" + e.id(), "name:" + e.name()}
+	for _, k := range keys {
+		if id, ok := a.busy[k]; ok {
+			return Attempt{}, &BusyError{Attempt: *a.active[id]}
+		}
+	}
+	att := &Attempt{
+		ID: newAttemptID(), Name: e.name(), Container: e.target.Container.Name, ContainerID: e.id(),
+		Engine: e.engine.Name(), Database: e.engine.Database(e.target), Trigger: why, Outcome: Queued,
+		Queued: time.Now().UTC(), Destination: a.dests.Describe(e.target),
+	}
+	for _, k := range keys {
+		a.busy[k] = att.ID
+	}
+	a.active[att.ID] = att
+	a.running.Add(1)
+	go a.execute(keys, *att)
+	return *att, nil
+}
+
+// execute runs one attempt: waits for a worker slot, tries, retries transient
+// failures with exponential backoff (holding its slot, so BT_THREADS bounds the
+// attempts in flight), and reports to the observers.
+func (a *Agent) execute(keys []string, att Attempt) {
+	defer a.running.Done()
+	defer a.release(keys, att.ID)
+	ctx := a.runCtx
+	select {
+	case a.slots <- struct{}{}:
+	case <-ctx.Done():
+		return // never started: nothing to report
+	}
+	defer func() { <-a.slots }()
+
+	log := a.log.WithFields(logrus.Fields{"container": att.Container, "name": att.Name, "attempt": att.ID})
+	att.Started, att.Outcome = time.Now().UTC(), Running
+	a.update(att)
+	a.obs.started(att)
+	for {
+		att.Tries++
+		err := a.try(ctx, log, &att)
+		if err == nil {
+			att.Outcome, att.Error, att.ErrorKind = Succeeded, "", ""
+			break
+		}
+		kind, transient := classify(err)
+		if ctx.Err() != nil {
+			kind, transient = KindCancelled, false
+		}
+		att.ErrorKind, att.Error = kind, a.scrubAttempt(err.Error(), att)
+		if !transient || att.Tries > a.cfg.Retries || ctx.Err() != nil {
+			att.Outcome = Failed
+			break
+		}
+		delay := retryDelay(a.cfg.RetryDelay, att.Tries)
+		log.WithField("error_kind", kind).Warnf("try %d failed, retrying in %s: %s", att.Tries, delay, att.Error)
+		a.update(att)
+		if sleep(ctx, delay) != nil {
+			att.Outcome, att.ErrorKind = Failed, KindCancelled
+			att.Error = "cancelled: the agent is stopping; last error: " + att.Error
+			break
+		}
+	}
+	att.Ended = time.Now().UTC()
+	if att.Outcome == Failed {
+		log.WithFields(logrus.Fields{"error_kind": att.ErrorKind, "tries": att.Tries}).Errorf("backup failed: %s", att.Error)
+	}
+	a.update(att)
+	a.obs.finished(att)
+}
+
+// try makes one try: re-inspects the container (labels, environment and state may
+// have changed since discovery), dumps into the destination, applies retention.
+func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error {
+	tctx, cancel := context.WithTimeout(ctx, a.cfg.BackupTimeout)
+	defer cancel()
+	t, eng, err := Resolve(tctx, a.dc, a.engines, att.ContainerID)
+	a.remember(att.ID, t)
+	if err != nil {
+		return err
+	}
+	if !t.Container.Running {
+		return fmt.Errorf("container %s: %w", t.Container.Name, errNotRunning)
+	}
+	root, err := a.dests.Root(tctx, t)
+	if err != nil {
+		return err
+	}
+	att.Destination = root
+	res, err := RunBackup(tctx, a.dc, log, Job{Target: t, Engine: eng, Root: root,
+		Options: store.Options{Compression: a.cfg.Compression, Encryption: a.cfg.Encryption}})
+	if err != nil {
+		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return fmt.Errorf("container %s: timed out after %s (BT_BACKUP_TIMEOUT): %w", t.Container.Name, a.cfg.BackupTimeout, context.DeadlineExceeded)
+		}
+		return err
+	}
+	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
+	att.Pruned = a.prune(ctx, root, res.Meta.Name, t)
+	return nil
+}
+
+// prune applies retention after a successful backup. A failure is a warning: the
+// new archive is safe either way.
+func (a *Agent) prune(ctx context.Context, root, name string, t engines.Target) int {
+	decisions, err := store.Prune(ctx, root, name, retentionFor(a.cfg.Retention, t.Spec.Retention), time.Now(), false)
+	removed := 0
+	for _, d := range decisions {
+		if !d.Keep {
+			removed++
+		}
+	}
+	if err != nil {
+		msg := fmt.Sprintf("retention of %s failed (the new archive is safe): %v", name, err)
+		a.log.WithField("name", name).Warn(msg)
+		a.obs.warning(Warning{Time: time.Now().UTC(), Name: name, Container: t.Container.Name, Message: msg})
+	}
+	return removed
+}
+
+// retentionFor is the agent's policy with the target's label overrides.
+//
+// TODO(issue 4): becomes base.WithOverrides(r) once the store has it (GFS, free space).
+func retentionFor(base store.Policy, r labels.Retention) store.Policy {
+	if r.Days != nil {
+		base.MaxAge = time.Duration(*r.Days) * 24 * time.Hour
+	}
+	if r.Count != nil {
+		base.MaxCount = *r.Count
+	}
+	return base
+}
+
+// retryDelay is base doubled for each try already made, capped.
+func retryDelay(base time.Duration, tries int) time.Duration {
+	d := base
+	for i := 1; i < tries && d < maxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, maxRetryDelay)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// update records the attempt's current state for the API.
+func (a *Agent) update(att Attempt) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cur, ok := a.active[att.ID]; ok {
+		*cur = att
+	}
+}
+
+func (a *Agent) release(keys []string, id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, k := range keys {
+		if a.busy[k] == id {
+			delete(a.busy, k)
+		}
+	}
+	delete(a.active, id)
+	delete(a.secrets, id)
+}
+
+// activeFor returns the queued or running attempt of a container.
+func (a *Agent) activeFor(containerID string) (Attempt, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if id, ok := a.busy["id:"+containerID]; ok {
+		return *a.active[id], true
+	}
+	return Attempt{}, false
+}
+
+// Attempt returns an attempt by ID: a queued or running one, else from history.
+func (a *Agent) Attempt(id string) (Attempt, bool) {
+	a.mu.Lock()
+	cur, ok := a.active[id]
+	var att Attempt
+	if ok {
+		att = *cur
+	}
+	a.mu.Unlock()
+	if ok {
+		return att, true
+	}
+	if a.history != nil {
+		return a.history.Get(id)
+	}
+	return Attempt{}, false
+}
+
+// remember keeps the secrets of an attempt's target, to scrub them from its errors.
+func (a *Agent) remember(id string, t engines.Target) {
+	secrets := secretsOf(t)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.secrets[id] = append(a.secrets[id], secrets...)
+}
+
+func (a *Agent) scrubAttempt(msg string, att Attempt) string {
+	a.mu.Lock()
+	secrets := a.secrets[att.ID]
+	a.mu.Unlock()
+	return scrubAll(msg, secrets)
+}
+
+// scrub removes t's secrets from msg.
+func (a *Agent) scrub(msg string, t engines.Target) string { return scrubAll(msg, secretsOf(t)) }
+
+// secretsOf lists the values of t that must never be shown: the password label and
+// every environment variable whose name says it holds a secret.
+func secretsOf(t engines.Target) []string {
+	var out []string
+	if t.Spec.Password != "" {
+		out = append(out, t.Spec.Password)
+	}
+	if v := t.Container.Labels[labels.Password]; v != "" {
+		out = append(out, v)
+	}
+	for k, v := range t.Container.Env {
+		up := strings.ToUpper(k)
+		if len(v) >= 4 && !strings.HasSuffix(up, "_FILE") &&
+			(strings.Contains(up, "PASS") || strings.Contains(up, "SECRET") || strings.Contains(up, "TOKEN") || strings.Contains(up, "KEY") || strings.Contains(up, "AUTH")) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func scrubAll(msg string, secrets []string) string {
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+		}
+	}
+	return msg
+}
+
+func newAttemptID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+}
