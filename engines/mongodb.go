@@ -199,7 +199,7 @@ func (MongoDB) CheckComplete(head, tail []byte) error {
 		return fmt.Errorf("%w: does not end with the archive terminator (cut short?)", ErrIncomplete)
 	}
 	last := lastBSONDocument(tail[:len(tail)-len(mongoTerminator)])
-	if last == nil || !(bytes.Contains(last, mongoEOFTrue) || bytes.Contains(last, []byte("\x00concurrent_collections\x00"))) {
+	if last == nil || !(bytes.Contains(last, mongoEOFTrue) || bytes.Contains(last, []byte("concurrent_collections\x00"))) {
 		return fmt.Errorf("%w: the archive does not end with a namespace EOF header (cut short?)", ErrIncomplete)
 	}
 	return nil
