@@ -145,7 +145,7 @@ func TestMySQLAccount(t *testing.T) {
 func TestMySQLDumpedDatabase(t *testing.T) {
 	for head, want := range map[string]string{
 		"-- MySQL dump 10.13\n--\n-- Host: localhost    Database: shop\n": "shop",
-		"-- MariaDB dump 10.19\n--\n-- Host: 127.0.0.1    Database: \n":    "",
+		"-- MariaDB dump 10.19\n--\n-- Host: 127.0.0.1    Database: \n":   "",
 	} {
 		if got, single := mysqlDumpedDatabase([]byte(head)); got != want || single != (want != "") {
 			t.Errorf("%q: %q %v, want %q", head, got, single, want)
