@@ -235,3 +235,17 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestRedisConfigGet(t *testing.T) {
+	for reply, want := range map[string]string{"save\n3600 1 300 100": "3600 1 300 100", "save": "", "save\n": ""} {
+		f := &fakeRuntime{reply: func([]string, string) (string, error) { return reply, nil }}
+		got, err := redisConn{}.configGet(context.Background(), f, Target{}, "save")
+		if err != nil || got != want {
+			t.Errorf("reply %q: %q, %v; want %q", reply, got, err, want)
+		}
+	}
+	f := &fakeRuntime{reply: func([]string, string) (string, error) { return "NOAUTH Authentication required.", nil }}
+	if _, err := (redisConn{}).configGet(context.Background(), f, Target{}, "dir"); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("an error reply: %v", err)
+	}
+}

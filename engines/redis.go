@@ -3,7 +3,6 @@ package engines
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -141,8 +140,9 @@ func (c redisConn) configGet(ctx context.Context, ex Execer, t Target, name stri
 	if err != nil {
 		return "", err
 	}
-	key, value, ok := strings.Cut(out, "\n")
-	if !ok || key != name {
+	// The reply is the name, a newline and the value; output trims an empty value's newline.
+	key, value, _ := strings.Cut(out, "\n")
+	if key != name {
 		return "", c.fail(t, "redis-cli CONFIG GET "+name, fmt.Errorf("unexpected reply %q", out))
 	}
 	return value, nil
@@ -212,8 +212,10 @@ func stageRDB(ctx context.Context, rt Runtime, t Target, owner, staged string, i
 // swap makes sure the server will not write its own RDB before it restarts, then
 // moves the staged file into place. On failure it restores the save points.
 func (Redis) swap(ctx context.Context, rt Runtime, t Target, c redisConn, settings map[string]string, owner, staged string) (err error) {
-	if out, err := c.call(ctx, rt, t, "CONFIG", "SET", "save", ""); err != nil || out != "OK" {
-		return errors.Join(err, c.fail(t, `redis-cli CONFIG SET save ""`, fmt.Errorf("reply %q", out)))
+	if out, err := c.call(ctx, rt, t, "CONFIG", "SET", "save", ""); err != nil {
+		return err
+	} else if out != "OK" {
+		return c.fail(t, `redis-cli CONFIG SET save ""`, fmt.Errorf("unexpected reply %q", out))
 	}
 	defer func() {
 		if err != nil {

@@ -108,6 +108,10 @@ type Failure struct {
 	Secrets []string
 }
 
+// killTrickle is the pace of the dump's output while its container is killed:
+// slow enough that a dump of a few MiB takes many seconds.
+const killTrickle = 512 << 10
+
 // backupTimeout bounds one backup or restore in the suite.
 const backupTimeout = 3 * time.Minute
 
@@ -269,19 +273,15 @@ func killMidDump(t *testing.T, h Harness, fx Fixture, src Container) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// The engine finishes a kill only once the container's output is drained, so
-	// the gate opens once the signal is on its way: the dump tool dies mid-stream
-	// with the rest of its output still held.
-	killed := make(chan error, 1)
+	// the output flows at a trickle: the dump has seconds of streaming left when
+	// the kill lands, and what the stream buffers drains while the kill completes.
+	gate.trickle(killTrickle)
 	began := time.Now()
-	go func() { killed <- kill(ctx, h.Docker, src.Name) }()
-	time.Sleep(500 * time.Millisecond)
-	gate.open()
-	if err := <-killed; err != nil {
+	if err := kill(ctx, h.Docker, src.Name); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("killed %s in %s", src.Name, time.Since(began).Round(time.Millisecond))
 	err := <-done
-	t.Logf("the backup failed %s after the kill began", time.Since(began).Round(time.Millisecond))
+	t.Logf("killed %s mid-dump; the backup failed %s after the kill began", src.Name, time.Since(began).Round(time.Millisecond))
 	if err == nil {
 		t.Fatal("backup of a container killed mid-dump succeeded")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 	"sync"
@@ -130,7 +131,7 @@ func kill(ctx context.Context, dc *docker.Client, container string) error {
 
 // gate is an Execer that holds the output of the dump tool's command (the exec of
 // tool with an output) until opened: the tool blocks on its full pipe, alive, while
-// the test looks at it or kills its container.
+// the test looks at it. Opened at a trickle, it keeps the tool streaming for seconds.
 type gate struct {
 	engines.Execer
 	tool      string
@@ -138,6 +139,7 @@ type gate struct {
 	opened    chan struct{}
 	startOnce sync.Once
 	openOnce  sync.Once
+	perByte   time.Duration // set before opened is closed: the trickle's pace
 }
 
 func newGate(ex engines.Execer, tool string) *gate {
@@ -145,6 +147,14 @@ func newGate(ex engines.Execer, tool string) *gate {
 }
 
 func (g *gate) open() { g.openOnce.Do(func() { close(g.opened) }) }
+
+// trickle opens the gate at bytesPerSecond.
+func (g *gate) trickle(bytesPerSecond int) {
+	g.openOnce.Do(func() {
+		g.perByte = time.Second / time.Duration(bytesPerSecond)
+		close(g.opened)
+	})
+}
 
 // Exec implements engines.Execer.
 func (g *gate) Exec(ctx context.Context, spec docker.ExecSpec) error {
@@ -157,15 +167,18 @@ func (g *gate) Exec(ctx context.Context, spec docker.ExecSpec) error {
 type gatedWriter struct {
 	ctx context.Context
 	g   *gate
-	w   interface{ Write([]byte) (int, error) }
+	w   io.Writer
 }
 
 func (w gatedWriter) Write(p []byte) (int, error) {
 	w.g.startOnce.Do(func() { close(w.g.started) })
 	select {
 	case <-w.g.opened:
-		return w.w.Write(p)
 	case <-w.ctx.Done():
 		return 0, w.ctx.Err()
 	}
+	if w.g.perByte > 0 {
+		time.Sleep(w.g.perByte * time.Duration(len(p)))
+	}
+	return w.w.Write(p)
 }
