@@ -46,3 +46,25 @@ demo: images build
 
 clean:
 	rm -rf bin rootfs
+
+# ── The managed plugin (docs/PLUGIN.md) ───────────────────────────────────────
+PLUGIN ?= baktainer:dev
+
+.PHONY: plugin plugin-push registry
+
+## plugin: static binary → FROM-scratch image → rootfs/ → `docker plugin create $(PLUGIN)` (cached)
+plugin:
+	scripts/plugin-build.sh $(PLUGIN)
+
+## plugin-push: build the plugin as PLUGIN=REF and push it: make plugin-push PLUGIN=127.0.0.1:5000/baktainer:1.0
+plugin-push:
+	@case "$(PLUGIN)" in */*) ;; *) echo "usage: make plugin-push PLUGIN=REGISTRY/baktainer:TAG" >&2; exit 2;; esac
+	scripts/plugin-build.sh $(PLUGIN)
+	docker plugin push $(PLUGIN)
+
+## registry: build the local test registry from its Go module (cached in /var/cache/baktainer/registry)
+registry:
+	scripts/registry.sh build
+
+# The plugin tests push to a local registry: build it before the tests start.
+test-integration: registry

@@ -34,6 +34,7 @@ type runEnv struct {
 
 var commands = map[string]command{
 	"backup":  {"back up one container now: backup CONTAINER", runBackup},
+	"plugin":  {"serve the backup volume driver (the managed plugin's entrypoint)", runPlugin},
 	"restore": {"restore an archive into a container: restore ARCHIVE --container NAME", runRestore},
 	"labels":  {"check labels or show an example: labels check [CONTAINER...] | labels example ENGINE", runLabels},
 	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {

@@ -1,0 +1,141 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"filippo.io/age"
+	"filippo.io/age/agessh"
+
+	"github.com/baktainer/baktainer/labels"
+)
+
+// The options `docker volume create -d baktainer -o KEY=VALUE` accepts. Retention
+// options carry the names of the baktainer.retention.* labels, without the prefix;
+// a container's own labels win over its volume's options (the agent decides).
+const (
+	OptRetentionDays    = "retention.days"
+	OptRetentionCount   = "retention.count"
+	OptRetentionDaily   = "retention.daily"
+	OptRetentionWeekly  = "retention.weekly"
+	OptRetentionMonthly = "retention.monthly"
+	// OptRecipients: comma-separated age public keys ("age1...") or SSH public
+	// keys ("ssh-ed25519 AAAA..."), the archives on this volume are encrypted to.
+	// Never a passphrase or private key: options show in `docker volume inspect`.
+	OptRecipients = "recipients"
+	// OptRemoveArchives: "true" lets `docker volume rm` delete a volume that still
+	// holds archives (by default that is refused).
+	OptRemoveArchives = "remove-archives"
+)
+
+// Options are a volume's validated create options.
+type Options struct {
+	// Retention overrides BT_RETENTION_* for the archives on this volume; nil
+	// fields are not set.
+	Retention labels.Retention
+	// Recipients are the public keys archives on this volume are encrypted to;
+	// empty means the agent's default (BT_* settings).
+	Recipients []string
+	// RemoveArchives lets Remove delete a volume that still holds archives.
+	RemoveArchives bool
+}
+
+// ParseOptions validates the options of a create request. Every problem is
+// reported, each naming its option; nothing is created when any is wrong.
+func ParseOptions(raw map[string]string) (Options, error) {
+	var o Options
+	var problems []error
+	fail := func(key, problem string) {
+		problems = append(problems, fmt.Errorf("option %s %s", key, problem))
+	}
+	count := func(key string) *int {
+		v, ok := raw[key]
+		if !ok {
+			return nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			fail(key, fmt.Sprintf("=%q: must be a whole number, 0 or more", v))
+			return nil
+		}
+		return &n
+	}
+	o.Retention = labels.Retention{
+		Days: count(OptRetentionDays), Count: count(OptRetentionCount),
+		Daily: count(OptRetentionDaily), Weekly: count(OptRetentionWeekly), Monthly: count(OptRetentionMonthly),
+	}
+	if v, ok := raw[OptRecipients]; ok {
+		for i, r := range strings.Split(v, ",") {
+			r = strings.TrimSpace(r)
+			if err := checkRecipient(r); err != nil {
+				// Never repeat the value: it might be a misplaced private key.
+				fail(OptRecipients, fmt.Sprintf("entry %d: %v", i+1, err))
+				continue
+			}
+			o.Recipients = append(o.Recipients, r)
+		}
+	}
+	if v, ok := raw[OptRemoveArchives]; ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true", "yes", "1":
+			o.RemoveArchives = true
+		case "false", "no", "0":
+		default:
+			fail(OptRemoveArchives, fmt.Sprintf("=%q: must be true or false", v))
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		if !slices.Contains(knownOptions, key) {
+			fail(key, "is not a baktainer volume option; use one of "+strings.Join(knownOptions, ", "))
+		}
+	}
+	if len(problems) > 0 {
+		return Options{}, fmt.Errorf("%w: %w", ErrInvalid, errors.Join(problems...))
+	}
+	return o, nil
+}
+
+var knownOptions = []string{
+	OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
+	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
+}
+
+// checkRecipient accepts what `age -r` accepts: X25519 and SSH public keys.
+//
+// TODO(merge with the store branch): use store.RecipientEncryption, the one
+// recipient parser, once it is on main; this only validates.
+func checkRecipient(s string) error {
+	switch {
+	case s == "":
+		return errors.New("is empty")
+	case strings.HasPrefix(strings.ToUpper(s), "AGE-SECRET-KEY-"), strings.Contains(s, "PRIVATE KEY"):
+		return errors.New("is a private key; give the public key (recipient) instead")
+	case strings.HasPrefix(s, "age1"):
+		if _, err := age.ParseX25519Recipient(s); err != nil {
+			return errors.New("is not a valid age X25519 public key (age1...)")
+		}
+		return nil
+	case strings.HasPrefix(s, "ssh-"):
+		if _, err := agessh.ParseRecipient(s); err != nil {
+			return errors.New("is not an SSH public key age can encrypt to (ssh-ed25519, ssh-rsa of 2048 bits or more)")
+		}
+		return nil
+	}
+	return errors.New("is not an age (age1...) or SSH (ssh-ed25519, ssh-rsa) public key")
+}
+
+// validName is what Docker's own local driver accepts, and safe as a directory name.
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$`)
+
+// CheckName reports whether name can be a backup volume's name.
+func CheckName(name string) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("%w: volume name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", ErrInvalid, name)
+	}
+	return nil
+}

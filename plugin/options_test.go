@@ -1,0 +1,92 @@
+package plugin
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+)
+
+func TestParseOptions(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipient := id.Recipient().String()
+	const sshKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHn5mJmYqkQtY0n6ZzQ2RkzPZJ3i4o1x0a9rC6cY0bYx me@host"
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		check   func(t *testing.T, o Options)
+		wantErr []string // substrings of the error; nil: no error
+	}{
+		{name: "none", raw: nil, check: func(t *testing.T, o Options) {
+			if o.Retention.Days != nil || len(o.Recipients) != 0 || o.RemoveArchives {
+				t.Errorf("options = %+v, want zero", o)
+			}
+		}},
+		{name: "all", raw: map[string]string{
+			"retention.days": "14", "retention.count": " 3 ", "retention.daily": "7", "retention.weekly": "4",
+			"retention.monthly": "0", "recipients": recipient + ", " + sshKey, "remove-archives": "TRUE",
+		}, check: func(t *testing.T, o Options) {
+			r := o.Retention
+			if *r.Days != 14 || *r.Count != 3 || *r.Daily != 7 || *r.Weekly != 4 || *r.Monthly != 0 {
+				t.Errorf("retention = %+v", r)
+			}
+			if len(o.Recipients) != 2 || o.Recipients[0] != recipient || o.Recipients[1] != sshKey {
+				t.Errorf("recipients = %q", o.Recipients)
+			}
+			if !o.RemoveArchives {
+				t.Error("remove-archives not set")
+			}
+		}},
+		{name: "bad count", raw: map[string]string{"retention.days": "-1", "retention.count": "many"},
+			wantErr: []string{`option retention.days ="-1"`, `option retention.count ="many"`}},
+		{name: "private key never echoed", raw: map[string]string{"recipients": recipient + "," + id.String()},
+			wantErr: []string{"option recipients entry 2: is a private key"}},
+		{name: "not a key", raw: map[string]string{"recipients": "age1nope"},
+			wantErr: []string{"entry 1: is not a valid age X25519 public key"}},
+		{name: "empty recipient", raw: map[string]string{"recipients": recipient + ","},
+			wantErr: []string{"entry 2: is empty"}},
+		{name: "bad bool", raw: map[string]string{"remove-archives": "maybe"},
+			wantErr: []string{`option remove-archives ="maybe": must be true or false`}},
+		{name: "unknown option", raw: map[string]string{"retention": "7", "type": "tmpfs"},
+			wantErr: []string{"option retention is not a baktainer volume option", "option type is not"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := ParseOptions(tt.raw)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("ParseOptions: %v", err)
+				}
+				tt.check(t, o)
+				return
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "AGE-SECRET-KEY") {
+				t.Errorf("error repeats a private key: %v", err)
+			}
+		})
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"backups": true, "pg_data.2-x": true, "a": true, "A1": true,
+		"": false, ".hidden": false, "-x": false, "a/b": false, "..": false, "a b": false,
+		strings.Repeat("x", 255): true, strings.Repeat("x", 256): false,
+	} {
+		if err := CheckName(name); (err == nil) != ok {
+			t.Errorf("CheckName(%q) = %v, want ok=%v", name, err, ok)
+		}
+	}
+}

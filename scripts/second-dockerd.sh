@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# A second Docker daemon for the plugin tests, so that they can restart "the daemon"
+# without touching the machine's main one (which other tests use at the same time).
+#
+#   scripts/second-dockerd.sh start              start it (idempotent), wait until it answers
+#   scripts/second-dockerd.sh stop               stop it (containers and plugins with it)
+#   scripts/second-dockerd.sh restart            stop, then start
+#   scripts/second-dockerd.sh load IMAGE...      copy images from the main daemon (skipped when present)
+#   scripts/second-dockerd.sh host               print its DOCKER_HOST
+#
+# It has its own data root, exec root, pid file, socket and containerd (started by
+# dockerd under its exec root), no bridge and no iptables rules. One thing it cannot
+# have of its own: on Linux, dockerd 20.10 keeps managed plugins' sockets under the
+# fixed /run/docker/plugins/<plugin-id>/ whatever --exec-root says. Plugin IDs are
+# random, so the two daemons' plugins sit side by side there without colliding.
+set -euo pipefail
+
+base=${BT_TEST_DOCKERD_RUN:-/run/baktainer-test}
+data=${BT_TEST_DOCKERD_ROOT:-/var/lib/baktainer-test-docker}
+sock=$base/docker.sock
+pidfile=$base/docker.pid
+logfile=${BT_TEST_DOCKERD_LOG:-/var/log/baktainer-test-dockerd.log}
+host=unix://$sock
+
+log() { echo "second-dockerd: $*" >&2; }
+# main is the machine's own daemon, whatever DOCKER_HOST says.
+main_docker() { env -u DOCKER_HOST docker "$@"; }
+answers() { docker -H "$host" version >/dev/null 2>&1; }
+running_pid() {
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
+}
+
+start() {
+  if answers; then
+    return 0
+  fi
+  mkdir -p "$base" "$data"
+  if ! running_pid >/dev/null; then
+    rm -f "$pidfile"
+    echo '{}' >"$base/daemon.json" # never pick up /etc/docker/daemon.json
+    log "starting dockerd on $sock (data $data, log $logfile)"
+    setsid nohup dockerd \
+      --config-file "$base/daemon.json" \
+      --data-root "$data" \
+      --exec-root "$base/exec" \
+      --pidfile "$pidfile" \
+      -H "$host" \
+      --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+      --containerd-namespace baktainer-test \
+      --containerd-plugins-namespace baktainer-test-plugins \
+      >>"$logfile" 2>&1 </dev/null 9>&- &
+  fi
+  for _ in $(seq 1 120); do
+    if answers; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  log "dockerd did not answer within 60s; last log lines:"
+  tail -n 30 "$logfile" >&2 || true
+  return 1
+}
+
+stop() {
+  local pid
+  pid=$(running_pid) || return 0
+  log "stopping dockerd (pid $pid)"
+  kill -TERM "$pid"
+  for _ in $(seq 1 120); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  log "dockerd $pid did not stop within 60s"
+  return 1
+}
+
+# load copies images from the main daemon unless the second one has the same image ID.
+load() {
+  local image want have loaded=
+  for image in "$@"; do
+    want=$(main_docker image inspect -f '{{.Id}}' "$image")
+    have=$(docker -H "$host" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+    if [ "$want" != "$have" ]; then
+      log "loading $image"
+      main_docker save "$image" | docker -H "$host" load -q >/dev/null
+      loaded=1
+    fi
+  done
+  # This daemon is the tests' own: drop the images a reload left untagged.
+  if [ -n "${loaded:-}" ]; then
+    docker -H "$host" image prune -f >/dev/null
+  fi
+}
+
+# One caller at a time: the tests of two packages may start it concurrently.
+mkdir -p "$base"
+exec 9>"$base/lock"
+flock 9
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  restart) stop && start ;;
+  load) shift; start; load "$@" ;;
+  host) echo "$host" ;;
+  *) echo "usage: $0 start | stop | restart | load IMAGE... | host" >&2; exit 2 ;;
+esac
