@@ -87,7 +87,7 @@ func (c *Client) Exec(ctx context.Context, spec ExecSpec) error {
 	}
 	// A container killed mid-command can report the exec as ended with code 0; the
 	// container's own state tells the truth.
-	after, err := c.startedAt(ctx, spec.Container)
+	after, err := c.settledStartedAt(ctx, spec.Container, before, code)
 	if err != nil || after != before {
 		return fmt.Errorf("%s in container %s: %w", spec.Cmd[0], spec.Container, ErrContainerStopped)
 	}

@@ -17,6 +17,16 @@ type Execer interface {
 	Exec(ctx context.Context, spec docker.ExecSpec) error
 }
 
+// Runtime is what a restore may need beyond running commands: some engines (Redis)
+// load their data only when the server starts, so their restore restarts the
+// container. *docker.Client implements it.
+type Runtime interface {
+	Execer
+	// Restart stops the container (SIGTERM, then SIGKILL after the container's stop
+	// timeout) and starts it again, returning once it runs.
+	Restart(ctx context.Context, container string) error
+}
+
 // Target is one container to back up, with its parsed labels.
 type Target struct {
 	Container docker.Container
@@ -39,14 +49,16 @@ type Engine interface {
 	// Database names what Dump dumps for t, for metadata and messages: a database
 	// name, "all", or for sqlite the file path.
 	Database(t Target) string
-	// ExampleLabels returns a label set that works with the engine's official image.
-	ExampleLabels() map[string]string
+	// Example returns a docker-compose service of the engine's official image,
+	// labelled so that baktainer backs it up as it is.
+	Example() Example
 	// Dump writes a complete dump of the target's database to w. It returns an error
 	// when the dump tool fails; a nil error does not prove completeness: the caller
 	// also runs CheckComplete on what was written.
 	Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
-	// Restore loads the dump read from r into the target, stopping at the first error.
-	Restore(ctx context.Context, ex Execer, t Target, r io.Reader) error
+	// Restore loads the dump read from r into the target, stopping at the first
+	// error. It replaces what the dump contains; see docs/ENGINES.md per engine.
+	Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) error
 	// CheckComplete looks at the first and last bytes of a finished dump (see
 	// Recorder) and returns an error when it was cut short or is not this engine's.
 	CheckComplete(head, tail []byte) error

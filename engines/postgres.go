@@ -1,9 +1,9 @@
 package engines
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -11,8 +11,9 @@ import (
 	"github.com/baktainer/baktainer/labels"
 )
 
-// Postgres dumps one database with pg_dump as plain SQL, and restores it with psql in
-// a single transaction that stops at the first error. It connects through the
+// Postgres dumps one database with pg_dump, or with baktainer.db.all=true the whole
+// cluster (every database, the roles and tablespaces) with pg_dumpall, as plain SQL.
+// psql restores either, stopping at the first error. It connects through the
 // server's local socket inside the container, as the official image's own scripts do.
 type Postgres struct{}
 
@@ -41,13 +42,24 @@ func (Postgres) Database(t Target) string {
 	return pick(t, t.Spec.Database, labels.Database, user.Value, "POSTGRES_DB").Value
 }
 
-// ExampleLabels implements Engine.
-func (Postgres) ExampleLabels() map[string]string {
-	return map[string]string{
-		labels.Backup:   "true",
-		labels.Engine:   "postgres",
-		labels.Database: "app",
-		labels.User:     "postgres",
+// Example implements Engine.
+func (Postgres) Example() Example {
+	return Example{
+		Comment: []string{
+			"Postgres, backed up by baktainer with pg_dump (baktainer.db.all: \"true\" for every",
+			"database plus the roles, with pg_dumpall). The password is read from the image's own",
+			"POSTGRES_PASSWORD_FILE; it never appears in a label or on a command line.",
+		},
+		Service:     "db",
+		Image:       "postgres:16",
+		Environment: map[string]string{"POSTGRES_DB": "app", "POSTGRES_PASSWORD_FILE": SecretPath("db_password")},
+		Secrets:     []string{"db_password"},
+		DataDir:     "/var/lib/postgresql/data",
+		Labels: map[string]string{
+			labels.Backup:   "true",
+			labels.Engine:   "postgres",
+			labels.Database: "app",
+		},
 	}
 }
 
@@ -80,25 +92,51 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	if err != nil {
 		return err
 	}
-	cmd := []string{"pg_dump", "--username", c.user.Value, "--dbname", c.database.Value,
-		"--no-password", "--clean", "--if-exists"}
+	// --clean --if-exists: the dump replaces what it restores, in a fresh or a used server.
+	cmd := []string{"pg_dump", "--username", c.user.Value, "--dbname", c.database.Value, "--no-password", "--clean", "--if-exists"}
+	what := "database " + c.database.String()
+	if t.Spec.All {
+		cmd = []string{"pg_dumpall", "--username", c.user.Value, "--no-password", "--clean", "--if-exists"}
+		what = "every database (label " + labels.All + ")"
+	}
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})
+	if notStarted(err) {
+		return missingTool(t, "postgres", cmd[0])
+	}
 	if err != nil {
-		return redact(fmt.Errorf("container %s: pg_dump of database %s as user %s, password from %s: %w",
-			t.Container.Name, c.database, c.user, c.password.From, err), c.password.Value)
+		return redact(fmt.Errorf("container %s: %s of %s as user %s, password from %s: %w",
+			t.Container.Name, cmd[0], what, c.user, c.password.From, err), c.password.Value)
 	}
 	return nil
 }
 
-// Restore implements Engine.
-func (p Postgres) Restore(ctx context.Context, ex Execer, t Target, r io.Reader) error {
-	c, err := p.conn(ctx, ex, t)
+// Restore implements Engine. A pg_dump dump is restored into the target's database
+// in one transaction; a pg_dumpall dump through the postgres database, as its
+// script expects, one statement at a time (CREATE DATABASE cannot run in a
+// transaction), with its role statements made repeatable (see roleFilter).
+func (p Postgres) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) error {
+	c, err := p.conn(ctx, rt, t)
 	if err != nil {
 		return err
 	}
-	cmd := []string{"psql", "--username", c.user.Value, "--dbname", c.database.Value,
-		"--no-password", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", "--single-transaction"}
-	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: r, Stdout: io.Discard})
+	in := bufio.NewReaderSize(r, 64<<10)
+	head, _ := in.Peek(recordSize) // a short or failed read shows as an unknown kind below
+	var stdin io.Reader = in
+	cmd := []string{"psql", "--username", c.user.Value, "--no-password", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1"}
+	switch pgDumpKind(head) {
+	case pgCluster:
+		c.database = setting{"postgres", "pg_dumpall's own convention"}
+		stdin = newRoleFilter(in)
+	case pgDatabase:
+		cmd = append(cmd, "--single-transaction")
+	default:
+		return fmt.Errorf("container %s: restore: the archive does not start like a pg_dump or pg_dumpall dump", t.Container.Name)
+	}
+	cmd = append(cmd, "--dbname", c.database.Value)
+	err = rt.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: stdin, Stdout: io.Discard})
+	if notStarted(err) {
+		return missingTool(t, "postgres", "psql")
+	}
 	if err != nil {
 		return redact(fmt.Errorf("container %s: psql restore into database %s as user %s, password from %s: %w",
 			t.Container.Name, c.database, c.user, c.password.From, err), c.password.Value)
@@ -106,23 +144,47 @@ func (p Postgres) Restore(ctx context.Context, ex Execer, t Target, r io.Reader)
 	return nil
 }
 
-// pg_dump frames its plain output with these comments; the footer is written last,
-// so a dump cut short lacks it.
+// pg_dump and pg_dumpall frame their plain output with these comments; the footer
+// is written last, so a dump cut short lacks it. A cluster dump holds the database
+// footer once per database, so only its own footer counts.
 var (
-	pgHeader = []byte("-- PostgreSQL database dump")
-	pgFooter = []byte("-- PostgreSQL database dump complete")
+	pgHeader        = []byte("-- PostgreSQL database dump")
+	pgFooter        = []byte("-- PostgreSQL database dump complete")
+	pgClusterHeader = []byte("-- PostgreSQL database cluster dump")
+	pgClusterFooter = []byte("-- PostgreSQL database cluster dump complete")
 )
 
-// ErrIncomplete is returned by CheckComplete for a dump that lacks its end marker.
-var ErrIncomplete = errors.New("engines: dump is incomplete")
+type pgKind int
+
+const (
+	pgUnknown pgKind = iota
+	pgDatabase
+	pgCluster
+)
+
+func pgDumpKind(head []byte) pgKind {
+	switch {
+	case bytes.Contains(head, pgClusterHeader):
+		return pgCluster
+	case bytes.Contains(head, pgHeader):
+		return pgDatabase
+	}
+	return pgUnknown
+}
 
 // CheckComplete implements Engine.
 func (Postgres) CheckComplete(head, tail []byte) error {
-	if !bytes.Contains(head, pgHeader) {
-		return fmt.Errorf("%w: no pg_dump header at the start", ErrIncomplete)
-	}
-	if !bytes.Contains(tail, pgFooter) {
-		return fmt.Errorf("%w: no %q footer at the end (cut short?)", ErrIncomplete, pgFooter)
+	switch pgDumpKind(head) {
+	case pgCluster:
+		if !bytes.Contains(tail, pgClusterFooter) {
+			return fmt.Errorf("%w: no %q footer at the end (cut short?)", ErrIncomplete, pgClusterFooter)
+		}
+	case pgDatabase:
+		if !bytes.Contains(tail, pgFooter) {
+			return fmt.Errorf("%w: no %q footer at the end (cut short?)", ErrIncomplete, pgFooter)
+		}
+	default:
+		return fmt.Errorf("%w: no pg_dump or pg_dumpall header at the start", ErrIncomplete)
 	}
 	return nil
 }

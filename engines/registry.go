@@ -26,6 +26,11 @@ func NewRegistry(engines ...Engine) *Registry {
 func Default() *Registry {
 	return NewRegistry(
 		Postgres{},
+		MySQL{},
+		MariaDB{},
+		SQLite{},
+		Redis{},
+		MongoDB{},
 	)
 }
 

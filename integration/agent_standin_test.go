@@ -16,11 +16,9 @@ import (
 	"github.com/baktainer/baktainer/labels"
 )
 
-// standinEngineLabel is the engine label of stand-in containers. labels.Parse
-// accepts only the engine names baktainer knows, so the stand-in answers to one of
-// them — mongodb, whose real server cannot run here — in the tests' own registry,
-// which holds nothing else. Archives it makes say engine "mongodb".
-const standinEngineLabel = "mongodb"
+// standinEngineLabel is the engine label of stand-in containers; only the tests' own
+// registry knows it.
+const standinEngineLabel = "standin"
 
 // Labels of stand-in containers that shape their dump (not baktainer.* labels).
 const (
@@ -48,12 +46,12 @@ func standinRegistry() (*engines.Registry, *inFlight) {
 	return engines.NewRegistry(standin{flight: f}), f
 }
 
-func (standin) Name() string                     { return standinEngineLabel }
-func (standin) Extension() string                { return "dump" }
-func (standin) Validate(labels.Spec) error       { return nil }
-func (standin) Database(engines.Target) string   { return "standin" }
-func (standin) ExampleLabels() map[string]string { return nil }
-func (standin) Restore(context.Context, engines.Execer, engines.Target, io.Reader) error {
+func (standin) Name() string                   { return standinEngineLabel }
+func (standin) Extension() string              { return "dump" }
+func (standin) Validate(labels.Spec) error     { return nil }
+func (standin) Database(engines.Target) string { return "standin" }
+func (standin) Example() engines.Example       { return engines.Example{} }
+func (standin) Restore(context.Context, engines.Runtime, engines.Target, io.Reader) error {
 	return errors.New("standin: no restore")
 }
 

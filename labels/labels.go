@@ -81,9 +81,15 @@ var engineAliases = map[string]string{
 	"redis": "redis",
 }
 
-// CanonicalEngine maps an engine label value to its canonical name, or "" when unknown.
+// CanonicalEngine maps an engine label value to its canonical name: aliases
+// ("postgresql") to the name they stand for, anything else to its trimmed lower-case
+// form. Whether an engine of that name exists is the engine registry's call.
 func CanonicalEngine(value string) string {
-	return engineAliases[strings.ToLower(strings.TrimSpace(value))]
+	v := strings.ToLower(strings.TrimSpace(value))
+	if canonical, ok := engineAliases[v]; ok {
+		return canonical
+	}
+	return v
 }
 
 // Parse reads every baktainer.* label. It returns the spec and, joined, one *Error
@@ -94,7 +100,7 @@ func Parse(labels map[string]string) (Spec, error) {
 	s.Backup = p.boolean(Backup)
 	if v, ok := labels[Engine]; ok {
 		if s.Engine = CanonicalEngine(v); s.Engine == "" {
-			p.fail(Engine, v, "unknown engine; use one of postgres, postgresql, mysql, mariadb, sqlite, mongodb, redis")
+			p.fail(Engine, v, "is empty; use one of postgres, postgresql, mysql, mariadb, sqlite, mongodb, redis")
 		}
 	}
 	s.Database = p.text(Database)

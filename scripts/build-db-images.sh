@@ -61,7 +61,7 @@ for spec in postgres:15=postgres mariadb:10.11=mariadb mysql:10.11-mysqlclient=m
     continue
   fi
   log "building $tag"
-  DOCKER_BUILDKIT=0 docker build -q --build-arg BASE="$base_tag" --label baktainer-test.hash="$files_hash" \
+  DOCKER_BUILDKIT=0 docker build -q --network none --build-arg BASE="$base_tag" --label baktainer-test.hash="$files_hash" \
     -t "$tag" -f "$here/images/db/$dir/Dockerfile" "$here/images/db" >/dev/null 2>"$cache/build-$dir.log" || {
     cat "$cache/build-$dir.log" >&2; exit 1; }
 done

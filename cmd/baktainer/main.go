@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"config":  {"print the effective configuration, secrets masked: config check", runConfig},
 	"plan":    {"show what the agent would back up, when and where, without running anything", runPlan},
 	"restore": {"restore an archive into a container: restore ARCHIVE --container NAME", runRestore},
+	"labels":  {"check labels or show an example: labels check [CONTAINER...] | labels example ENGINE", runLabels},
 	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {
 		_, err := fmt.Fprintln(env.stdout, version.Version)
 		return err

@@ -32,6 +32,9 @@ if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   printf '\nhost all all all %s\n' "$auth" >>"$PGDATA/pg_hba.conf"
   printf "\nlisten_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
 
+  # As the official image does, so init scripts connect even when local
+  # connections need a password (POSTGRES_INITDB_ARGS=--auth-local=...).
+  export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
   pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w start >/dev/null
   psql=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
   if [ "$POSTGRES_DB" != postgres ]; then

@@ -1,0 +1,41 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// Restart stops the container the way `docker restart` does (its stop signal, then
+// SIGKILL after its stop timeout) and starts it again. It returns once the engine
+// reports the container started; whether the program inside is ready is the
+// caller's to check.
+func (c *Client) Restart(ctx context.Context, container string) error {
+	if _, err := c.api.ContainerRestart(ctx, container, client.ContainerRestartOptions{}); err != nil {
+		return fmt.Errorf("docker: restart container %s: %w", container, err)
+	}
+	return nil
+}
+
+// settleTime is how long Exec gives the engine to report a container's death after
+// a command in it died of a signal.
+const settleTime = 3 * time.Second
+
+// settledStartedAt is startedAt after a command ended. A command killed by a signal
+// (exit code above 128) may be the first sign of its container being killed: the
+// engine sees the command end before it marks the container exited, so the state
+// is looked at again for a moment before the container is taken to be alive.
+func (c *Client) settledStartedAt(ctx context.Context, container, before string, code int) (string, error) {
+	after, err := c.startedAt(ctx, container)
+	for deadline := time.Now().Add(settleTime); code > 128 && err == nil && after == before && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		after, err = c.startedAt(ctx, container)
+	}
+	return after, err
+}
