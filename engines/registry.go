@@ -3,6 +3,7 @@ package engines
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/baktainer/baktainer/labels"
 )
@@ -39,7 +40,7 @@ func (r *Registry) Lookup(value string) (Engine, error) {
 	if e, ok := r.byName[labels.CanonicalEngine(value)]; ok {
 		return e, nil
 	}
-	return nil, &labels.Error{Label: labels.Engine, Value: value, Problem: fmt.Sprintf("no such engine; known: %v", r.Names())}
+	return nil, &labels.Error{Label: labels.Engine, Value: value, Problem: fmt.Sprintf("unknown engine; use one of %s", strings.Join(r.Names(), ", "))}
 }
 
 // Names lists the registered engines, sorted.
