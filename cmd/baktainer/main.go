@@ -35,6 +35,11 @@ type runEnv struct {
 var commands = map[string]command{
 	"backup":  {"back up one container now: backup CONTAINER", runBackup},
 	"restore": {"restore an archive into a container: restore ARCHIVE --container NAME", runRestore},
+	"archive": {"pack stdin into an archive, or unpack one to stdout: archive pack|unpack ...", runArchive},
+	"verify":  {"check archives' checksums (--deep: read them back too): verify PATH...", runVerify},
+	"list":    {"list the archives under a directory: list [DIR] [--json]", runList},
+	"prune":   {"apply the retention policy: prune [DIR] [--dry-run]", runPrune},
+	"keygen":  {"write a new age identity file, print its public key: keygen --output FILE", runKeygen},
 	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {
 		_, err := fmt.Fprintln(env.stdout, version.Version)
 		return err
