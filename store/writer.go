@@ -135,7 +135,7 @@ func (p *Pending) Write(b []byte) (int, error) {
 	n, err := p.input.Write(b)
 	p.meta.DumpSize += int64(n)
 	if err != nil {
-		p.err = fmt.Errorf("store: write %s: %w", p.tmp.Name(), err)
+		p.err = fmt.Errorf("store: %w", err) // err names the file
 	}
 	return n, p.err
 }
@@ -185,14 +185,14 @@ func (p *Pending) finish() error {
 	p.closed = true
 	for _, s := range p.stages {
 		if err := s.Close(); err != nil {
-			return fmt.Errorf("store: finish %s: %w", p.tmp.Name(), err)
+			return fmt.Errorf("store: finish the archive: %w", err) // err names the file
 		}
 	}
 	if err := p.buffered.Flush(); err != nil {
-		return fmt.Errorf("store: write %s: %w", p.tmp.Name(), err)
+		return fmt.Errorf("store: finish the archive: %w", err)
 	}
 	if err := p.tmp.Sync(); err != nil {
-		return fmt.Errorf("store: sync %s: %w", p.tmp.Name(), err)
+		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }
