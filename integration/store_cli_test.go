@@ -21,13 +21,13 @@ func TestStoreCLIRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	work := t.TempDir()
 	key := filepath.Join(work, "key.txt")
-	recipient := strings.TrimSpace(mustCLI(t, nil, nil, "keygen", "-o", key))
+	recipient := strings.TrimSpace(storeMustCLI(t, nil, nil, "keygen", "-o", key))
 	otherKey := filepath.Join(work, "other.txt")
-	mustCLI(t, nil, nil, "keygen", "-o", otherKey)
-	secretKey := identityLine(t, key)
-	dump := append(sqlDump(t, 13, 256<<10), pgFooter...)
+	storeMustCLI(t, nil, nil, "keygen", "-o", otherKey)
+	secretKey := storeIdentityLine(t, key)
+	dump := append(storeSQLDump(t, 13, 256<<10), storePGFooter...)
 	root := filepath.Join(work, "root")
-	archive := strings.TrimSpace(mustCLI(t, bytes.NewReader(dump), nil,
+	archive := strings.TrimSpace(storeMustCLI(t, bytes.NewReader(dump), nil,
 		"archive", "pack", "--dir", root, "--name", "shop", "--ext", "sql", "--engine", "postgres", "--recipient", recipient))
 
 	t.Run("keygen never overwrites", func(t *testing.T) {
@@ -55,11 +55,11 @@ func TestStoreCLIRefusesBadInput(t *testing.T) {
 			t.Fatalf("exit %d\n%s", res.code, res.stdout)
 		}
 		// Without --deep no key is needed: checksums only.
-		mustCLI(t, nil, nil, "verify", archive)
+		storeMustCLI(t, nil, nil, "verify", archive)
 	})
 	t.Run("tampered archive", func(t *testing.T) {
-		tampered := copyArchive(t, archive, t.TempDir())
-		flipByte(t, tampered, 200)
+		tampered := storeCopyArchive(t, archive, t.TempDir())
+		storeFlipByte(t, tampered, 200)
 		res := storeCLI(t, nil, nil, "verify", tampered)
 		if res.code != 1 || !strings.Contains(res.stdout, "FAIL") || !strings.Contains(res.stdout, "checksum mismatch") {
 			t.Fatalf("verify: exit %d\n%s", res.code, res.stdout)
@@ -71,14 +71,14 @@ func TestStoreCLIRefusesBadInput(t *testing.T) {
 	})
 	t.Run("incomplete dump", func(t *testing.T) {
 		dir := t.TempDir()
-		cut := strings.TrimSpace(mustCLI(t, bytes.NewReader(dump[:len(dump)/2]), nil,
+		cut := strings.TrimSpace(storeMustCLI(t, bytes.NewReader(dump[:len(dump)/2]), nil,
 			"archive", "pack", "--dir", dir, "--name", "shop", "--ext", "sql", "--engine", "postgres"))
-		mustCLI(t, nil, nil, "verify", cut) // the checksum is fine...
+		storeMustCLI(t, nil, nil, "verify", cut) // the checksum is fine...
 		res := storeCLI(t, nil, nil, "verify", "--deep", cut)
 		if res.code != 1 || !strings.Contains(res.stdout, "postgres dump of") || !strings.Contains(res.stdout, "is not complete") {
 			t.Fatalf("verify --deep of a cut dump: exit %d\n%s", res.code, res.stdout)
 		}
-		mustCLI(t, nil, nil, "verify", "--deep", archive, "--identity", key)
+		storeMustCLI(t, nil, nil, "verify", "--deep", archive, "--identity", key)
 	})
 	for _, tc := range []struct {
 		name    string
@@ -122,15 +122,15 @@ func TestStoreCLIListAndPrune(t *testing.T) {
 	now := time.Now().UTC()
 	var shop []string
 	for i := 5; i >= 0; i-- {
-		shop = append(shop, commitArchive(t, root, "shop", now.Add(-time.Duration(i)*24*time.Hour), store.Options{}))
+		shop = append(shop, storeCommitArchive(t, root, "shop", now.Add(-time.Duration(i)*24*time.Hour), store.Options{}))
 	}
 	key := filepath.Join(t.TempDir(), "key.txt")
-	recipient := strings.TrimSpace(mustCLI(t, nil, nil, "keygen", "-o", key))
+	recipient := strings.TrimSpace(storeMustCLI(t, nil, nil, "keygen", "-o", key))
 	enc, err := store.RecipientEncryption("test", []string{recipient})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := commitArchive(t, root, "cache", now.Add(-48*time.Hour), store.Options{Encryption: enc})
+	cache := storeCommitArchive(t, root, "cache", now.Add(-48*time.Hour), store.Options{Encryption: enc})
 	// What a crash leaves: a temp file, and sidecars of an archive never renamed.
 	leftover := filepath.Join(filepath.Dir(shop[5]), ".baktainer-tmp-shop-x.sql.zst-1")
 	orphan := filepath.Join(filepath.Dir(shop[5]), "shop-20200101T000000Z.sql.zst.json")
@@ -141,7 +141,7 @@ func TestStoreCLIListAndPrune(t *testing.T) {
 	}
 
 	var listed []map[string]any
-	if err := json.Unmarshal([]byte(mustCLI(t, nil, nil, "list", root, "--json")), &listed); err != nil {
+	if err := json.Unmarshal([]byte(storeMustCLI(t, nil, nil, "list", root, "--json")), &listed); err != nil {
 		t.Fatal(err)
 	}
 	if len(listed) != 7 {
@@ -160,14 +160,14 @@ func TestStoreCLIListAndPrune(t *testing.T) {
 			t.Errorf("list shows a temp file: %v", a)
 		}
 	}
-	if table := mustCLI(t, nil, nil, "list", root); !strings.Contains(table, filepath.Base(shop[0])) || strings.Contains(table, ".baktainer-tmp") {
+	if table := storeMustCLI(t, nil, nil, "list", root); !strings.Contains(table, filepath.Base(shop[0])) || strings.Contains(table, ".baktainer-tmp") {
 		t.Errorf("list:\n%s", table)
 	}
 
 	// The newest shop archive is damaged: prune must keep the newest good one.
-	flipByte(t, shop[5], 0)
+	storeFlipByte(t, shop[5], 0)
 	env := []string{"BT_RETENTION_COUNT=1"}
-	dry := mustCLI(t, nil, env, "prune", root, "--dry-run")
+	dry := storeMustCLI(t, nil, env, "prune", root, "--dry-run")
 	if !strings.Contains(dry, "would remove "+shop[0]) || !strings.Contains(dry, "keep   "+shop[4]+": newest archive that passes verify") {
 		t.Errorf("prune --dry-run:\n%s", dry)
 	}
@@ -176,7 +176,7 @@ func TestStoreCLIListAndPrune(t *testing.T) {
 			t.Fatalf("a dry run removed %s", p)
 		}
 	}
-	out := mustCLI(t, nil, env, "prune", root)
+	out := storeMustCLI(t, nil, env, "prune", root)
 	for i, p := range shop {
 		_, err := os.Stat(p)
 		if kept := i >= 4; kept != (err == nil) {
@@ -196,14 +196,14 @@ func TestStoreCLIListAndPrune(t *testing.T) {
 	}
 }
 
-// commitArchive writes a small archive through the store API, with a chosen date.
-func commitArchive(t *testing.T, root, name string, created time.Time, opts store.Options) string {
+// storeCommitArchive writes a small archive through the store API, with a chosen date.
+func storeCommitArchive(t *testing.T, root, name string, created time.Time, opts store.Options) string {
 	t.Helper()
 	p, err := store.Create(root, store.Meta{Name: name, Engine: "postgres", Created: created}, "sql", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Write([]byte("-- PostgreSQL database dump\nSELECT 1;\n" + pgFooter)); err != nil {
+	if _, err := p.Write([]byte("-- PostgreSQL database dump\nSELECT 1;\n" + storePGFooter)); err != nil {
 		t.Fatal(err)
 	}
 	path, _, err := p.Commit()
@@ -213,21 +213,21 @@ func commitArchive(t *testing.T, root, name string, created time.Time, opts stor
 	return path
 }
 
-// copyArchive copies an archive and its sidecars into dir.
-func copyArchive(t *testing.T, archive, dir string) string {
+// storeCopyArchive copies an archive and its sidecars into dir.
+func storeCopyArchive(t *testing.T, archive, dir string) string {
 	t.Helper()
 	for _, ext := range []string{"", store.ChecksumExt, store.MetaExt} {
 		data, err := os.ReadFile(archive + ext)
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeTestFile(t, dir, filepath.Base(archive)+ext, string(data))
+		storeWriteFile(t, dir, filepath.Base(archive)+ext, string(data))
 	}
 	return filepath.Join(dir, filepath.Base(archive))
 }
 
-// flipByte inverts one byte of a file in place.
-func flipByte(t *testing.T, path string, offset int64) {
+// storeFlipByte inverts one byte of a file in place.
+func storeFlipByte(t *testing.T, path string, offset int64) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -244,8 +244,8 @@ func flipByte(t *testing.T, path string, offset int64) {
 	}
 }
 
-// identityLine returns the AGE-SECRET-KEY line of an identity file.
-func identityLine(t *testing.T, path string) string {
+// storeIdentityLine returns the AGE-SECRET-KEY line of an identity file.
+func storeIdentityLine(t *testing.T, path string) string {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {

@@ -24,8 +24,8 @@ import (
 	"github.com/baktainer/baktainer/store"
 )
 
-// killIterations bounds the test's run time (about a second per ten kills).
-const killIterations = 45
+// storeKillIterations bounds the test's run time (about a second per ten kills).
+const storeKillIterations = 45
 
 // TestStoreKillDuringPackLeavesNothingThatLooksGood kills `baktainer archive pack`
 // (a real process, SIGKILL) at random points, many times: while it starts, while
@@ -37,7 +37,7 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 	bin := storeBinary(t)
 	root := t.TempDir()
 	key := filepath.Join(t.TempDir(), "key.txt")
-	recipient := strings.TrimSpace(mustCLI(t, nil, nil, "keygen", "-o", key))
+	recipient := strings.TrimSpace(storeMustCLI(t, nil, nil, "keygen", "-o", key))
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
@@ -45,7 +45,7 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 	complete := map[string]bool{} // sha256 of every input that was packed in full
 	checked := map[string]bool{}  // archives already read back
 	var outcomes struct{ committed, tempLeft, sidecarsLeft, nothing int }
-	for i := 0; i < killIterations; i++ {
+	for i := 0; i < storeKillIterations; i++ {
 		size := rng.Int64N(6 << 20)
 		input, err := io.ReadAll(io.LimitReader(sqlgen.Reader(seed+uint64(i)), size))
 		if err != nil {
@@ -62,7 +62,7 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 		cmd.Stdin = bytes.NewReader(input)
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 		if i%3 == 2 {
-			killAtFirstSidecar(t, cmd, root)
+			storeKillAtFirstSidecar(t, cmd, root)
 		} else {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -72,10 +72,10 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 			_ = cmd.Wait()
 		}
 
-		switch listed, stray := checkAfterKill(t, root, complete, checked, key); {
+		switch listed, stray := storeCheckAfterKill(t, root, complete, checked, key); {
 		case listed:
 			outcomes.committed++
-		case slices.ContainsFunc(stray, isSidecarFile):
+		case slices.ContainsFunc(stray, storeIsSidecar):
 			outcomes.sidecarsLeft++
 		case len(stray) > 0:
 			outcomes.tempLeft++
@@ -84,7 +84,7 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 		}
 	}
 	t.Logf("after %d kills: %d committed in time, %d left a temp file, %d left sidecars of an unnamed archive, %d left nothing",
-		killIterations, outcomes.committed, outcomes.tempLeft, outcomes.sidecarsLeft, outcomes.nothing)
+		storeKillIterations, outcomes.committed, outcomes.tempLeft, outcomes.sidecarsLeft, outcomes.nothing)
 	if outcomes.tempLeft == 0 || outcomes.sidecarsLeft == 0 {
 		t.Errorf("the kills did not land both mid-stream and mid-commit: %+v", outcomes)
 	}
@@ -100,18 +100,18 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 	for _, a := range archives {
 		want[a.Path], want[a.Path+store.ChecksumExt], want[a.Path+store.MetaExt] = true, true, true
 	}
-	for _, f := range filesUnder(t, root) {
+	for _, f := range storeFilesUnder(t, root) {
 		if !want[f] {
 			t.Errorf("Cleanup left %s", f)
 		}
 	}
-	mustCLI(t, nil, nil, "verify", root) // every archive good, no stray file
+	storeMustCLI(t, nil, nil, "verify", root) // every archive good, no stray file
 }
 
-// killAtFirstSidecar starts cmd and SIGKILLs it as soon as a sidecar is renamed
+// storeKillAtFirstSidecar starts cmd and SIGKILLs it as soon as a sidecar is renamed
 // into today's directory: the moment between the sidecars and the archive's own
 // rename, the commit's most delicate point. It returns once cmd has ended.
-func killAtFirstSidecar(t *testing.T, cmd *exec.Cmd, root string) {
+func storeKillAtFirstSidecar(t *testing.T, cmd *exec.Cmd, root string) {
 	t.Helper()
 	day := filepath.Join(root, "shop", time.Now().UTC().Format("2006-01-02"))
 	if err := os.MkdirAll(day, 0o750); err != nil {
@@ -142,7 +142,7 @@ func killAtFirstSidecar(t *testing.T, cmd *exec.Cmd, root string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		names := inotifyNames(buf[:n])
+		names := storeInotifyNames(buf[:n])
 		if strings.Contains(names, store.ChecksumExt) || strings.Contains(names, store.MetaExt) {
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 			break
@@ -155,7 +155,7 @@ func killAtFirstSidecar(t *testing.T, cmd *exec.Cmd, root string) {
 	_ = os.Remove(filepath.Join(day, ".woken"))
 }
 
-func inotifyNames(buf []byte) string {
+func storeInotifyNames(buf []byte) string {
 	var names []string
 	for off := 0; off+unix.SizeofInotifyEvent <= len(buf); {
 		nameLen := int(uint32(buf[off+12]) | uint32(buf[off+13])<<8 | uint32(buf[off+14])<<16 | uint32(buf[off+15])<<24)
@@ -166,19 +166,19 @@ func inotifyNames(buf []byte) string {
 	return strings.Join(names, " ")
 }
 
-func isSidecarFile(path string) bool {
+func storeIsSidecar(path string) bool {
 	return strings.HasSuffix(path, store.ChecksumExt) || strings.HasSuffix(path, store.MetaExt)
 }
 
-// checkAfterKill asserts what a kill may leave: `list` shows only archives that
+// storeCheckAfterKill asserts what a kill may leave: `list` shows only archives that
 // verify deeply and hold an input in full; every other file fails `verify`. It
 // reports whether a new archive was listed, and the stray files.
-func checkAfterKill(t *testing.T, root string, complete, checked map[string]bool, key string) (newArchive bool, stray []string) {
+func storeCheckAfterKill(t *testing.T, root string, complete, checked map[string]bool, key string) (newArchive bool, stray []string) {
 	t.Helper()
 	var listed []struct {
 		Path string `json:"path"`
 	}
-	if err := json.Unmarshal([]byte(mustCLI(t, nil, nil, "list", root, "--json")), &listed); err != nil {
+	if err := json.Unmarshal([]byte(storeMustCLI(t, nil, nil, "list", root, "--json")), &listed); err != nil {
 		t.Fatal(err)
 	}
 	isListed := map[string]bool{}
@@ -188,15 +188,15 @@ func checkAfterKill(t *testing.T, root string, complete, checked map[string]bool
 			continue
 		}
 		checked[a.Path], newArchive = true, true
-		mustCLI(t, nil, nil, "verify", "--deep", a.Path, "--identity", key)
-		content := mustCLI(t, nil, nil, "archive", "unpack", a.Path, "--identity", key)
+		storeMustCLI(t, nil, nil, "verify", "--deep", a.Path, "--identity", key)
+		content := storeMustCLI(t, nil, nil, "archive", "unpack", a.Path, "--identity", key)
 		sum := sha256.Sum256([]byte(content))
 		if !complete[hex.EncodeToString(sum[:])] {
 			t.Fatalf("list shows %s, which holds %d bytes that are no complete input", a.Path, len(content))
 		}
 	}
 	var others []string
-	for _, f := range filesUnder(t, root) {
+	for _, f := range storeFilesUnder(t, root) {
 		if !isListed[f] {
 			others = append(others, f)
 		}
@@ -210,7 +210,7 @@ func checkAfterKill(t *testing.T, root string, complete, checked map[string]bool
 	return newArchive, others
 }
 
-func filesUnder(t *testing.T, root string) []string {
+func storeFilesUnder(t *testing.T, root string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {

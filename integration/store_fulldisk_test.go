@@ -21,9 +21,9 @@ import (
 	"github.com/baktainer/baktainer/store"
 )
 
-// smallDisk mounts a tmpfs of size bytes (the tests run as root) and unmounts it
+// storeSmallDisk mounts a tmpfs of size bytes (the tests run as root) and unmounts it
 // when the test ends.
-func smallDisk(t *testing.T, size string) string {
+func storeSmallDisk(t *testing.T, size string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "disk")
 	if err := os.Mkdir(dir, 0o755); err != nil {
@@ -40,11 +40,11 @@ func smallDisk(t *testing.T, size string) string {
 	return dir
 }
 
-// snapshot maps every file under root to its SHA-256.
-func snapshot(t *testing.T, root string) map[string][32]byte {
+// storeSnapshot maps every file under root to its SHA-256.
+func storeSnapshot(t *testing.T, root string) map[string][32]byte {
 	t.Helper()
 	out := map[string][32]byte{}
-	for _, f := range filesUnder(t, root) {
+	for _, f := range storeFilesUnder(t, root) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -54,9 +54,9 @@ func snapshot(t *testing.T, root string) map[string][32]byte {
 	return out
 }
 
-func sameFiles(t *testing.T, root string, before map[string][32]byte) {
+func storeSameFiles(t *testing.T, root string, before map[string][32]byte) {
 	t.Helper()
-	after := snapshot(t, root)
+	after := storeSnapshot(t, root)
 	for f, sum := range before {
 		if got, ok := after[f]; !ok || got != sum {
 			t.Errorf("%s changed or vanished", f)
@@ -75,22 +75,22 @@ func sameFiles(t *testing.T, root string, before map[string][32]byte) {
 // last free bytes, so the disk also fills up while the sidecars are written.
 func TestStoreFullDiskFailsCleanly(t *testing.T) {
 	t.Parallel()
-	disk := smallDisk(t, "2m")
-	existing := strings.TrimSpace(mustCLI(t, bytes.NewReader(sqlDump(t, 21, 200<<10)), nil,
+	disk := storeSmallDisk(t, "2m")
+	existing := strings.TrimSpace(storeMustCLI(t, bytes.NewReader(storeSQLDump(t, 21, 200<<10)), nil,
 		"archive", "pack", "--dir", disk, "--name", "shop", "--ext", "sql"))
-	before := snapshot(t, disk)
+	before := storeSnapshot(t, disk)
 
 	// Through the whole chain: zstd shrinks 8 MiB of SQL to about 2.7 MiB; age.
-	big := sqlDump(t, 22, 8<<20)
+	big := storeSQLDump(t, 22, 8<<20)
 	key := filepath.Join(t.TempDir(), "key.txt")
-	recipient := strings.TrimSpace(mustCLI(t, nil, nil, "keygen", "-o", key))
+	recipient := strings.TrimSpace(storeMustCLI(t, nil, nil, "keygen", "-o", key))
 	res := storeCLI(t, bytes.NewReader(big), nil, "archive", "pack", "--dir", disk, "--name", "shop", "--ext", "sql", "--recipient", recipient)
 	t.Logf("pack onto a full disk: %s", strings.TrimSpace(res.stderr))
 	if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "no space left on device") {
 		t.Fatalf("pack onto a full disk: exit %d, stdout %q, stderr %q", res.code, res.stdout, res.stderr)
 	}
-	sameFiles(t, disk, before)
-	mustCLI(t, nil, nil, "verify", "--deep", existing)
+	storeSameFiles(t, disk, before)
+	storeMustCLI(t, nil, nil, "verify", "--deep", existing)
 
 	// The sweep, through the store's API (quicker than a process per size).
 	var st unix.Statfs_t
@@ -104,8 +104,8 @@ func TestStoreFullDiskFailsCleanly(t *testing.T) {
 			store.Options{Compression: store.None})
 		if err != nil {
 			failed++
-			checkNoSpace(t, err)
-			sameFiles(t, disk, before)
+			storeCheckNoSpace(t, err)
+			storeSameFiles(t, disk, before)
 			continue
 		}
 		_, err = io.Copy(p, io.LimitReader(sqlgen.Reader(uint64(size)), size))
@@ -119,7 +119,7 @@ func TestStoreFullDiskFailsCleanly(t *testing.T) {
 				for _, f := range []string{path, path + store.ChecksumExt, path + store.MetaExt} {
 					_ = os.Remove(f)
 				}
-				sameFiles(t, disk, before)
+				storeSameFiles(t, disk, before)
 				continue
 			}
 		}
@@ -128,18 +128,18 @@ func TestStoreFullDiskFailsCleanly(t *testing.T) {
 		if strings.Contains(err.Error(), store.ChecksumExt+"-") || strings.Contains(err.Error(), store.MetaExt+"-") {
 			inSidecars++
 		}
-		checkNoSpace(t, err)
-		sameFiles(t, disk, before)
+		storeCheckNoSpace(t, err)
+		storeSameFiles(t, disk, before)
 	}
 	t.Logf("sweep over the last %d free bytes: %d archives fitted, %d failed cleanly (%d of them while writing a sidecar)",
 		free, committed, failed, inSidecars)
 	if committed == 0 || failed == 0 {
 		t.Errorf("the sweep did not cross the point where the disk is full (%d fitted, %d failed)", committed, failed)
 	}
-	mustCLI(t, nil, nil, "verify", disk)
+	storeMustCLI(t, nil, nil, "verify", disk)
 }
 
-func checkNoSpace(t *testing.T, err error) {
+func storeCheckNoSpace(t *testing.T, err error) {
 	t.Helper()
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("error %v, want one wrapping ENOSPC (no space left on device)", err)

@@ -44,14 +44,14 @@ func storeBinary(t testing.TB) string {
 	return storeBin.path
 }
 
-// cliResult is what one run of the baktainer command did.
-type cliResult struct {
+// storeCLIResult is what one run of the baktainer command did.
+type storeCLIResult struct {
 	stdout, stderr string
 	code           int
 }
 
 // storeCLI runs baktainer with args, stdin and extra environment variables.
-func storeCLI(t testing.TB, stdin io.Reader, env []string, args ...string) cliResult {
+func storeCLI(t testing.TB, stdin io.Reader, env []string, args ...string) storeCLIResult {
 	t.Helper()
 	cmd := exec.Command(storeBinary(t), args...)
 	cmd.Stdin = stdin
@@ -59,7 +59,7 @@ func storeCLI(t testing.TB, stdin io.Reader, env []string, args ...string) cliRe
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	res := cliResult{stdout: stdout.String(), stderr: stderr.String()}
+	res := storeCLIResult{stdout: stdout.String(), stderr: stderr.String()}
 	var exitErr *exec.ExitError
 	switch {
 	case errors.As(err, &exitErr):
@@ -70,8 +70,8 @@ func storeCLI(t testing.TB, stdin io.Reader, env []string, args ...string) cliRe
 	return res
 }
 
-// mustCLI is storeCLI failing the test on a non-zero exit.
-func mustCLI(t testing.TB, stdin io.Reader, env []string, args ...string) string {
+// storeMustCLI is storeCLI failing the test on a non-zero exit.
+func storeMustCLI(t testing.TB, stdin io.Reader, env []string, args ...string) string {
 	t.Helper()
 	res := storeCLI(t, stdin, env, args...)
 	if res.code != 0 {
@@ -80,8 +80,8 @@ func mustCLI(t testing.TB, stdin io.Reader, env []string, args ...string) string
 	return res.stdout
 }
 
-// sqlDump returns size bytes of generated SQL dump text (see bench/sqlgen).
-func sqlDump(t testing.TB, seed uint64, size int64) []byte {
+// storeSQLDump returns size bytes of generated SQL dump text (see bench/sqlgen).
+func storeSQLDump(t testing.TB, seed uint64, size int64) []byte {
 	t.Helper()
 	data, err := io.ReadAll(io.LimitReader(sqlgen.Reader(seed), size))
 	if err != nil {
@@ -90,12 +90,12 @@ func sqlDump(t testing.TB, seed uint64, size int64) []byte {
 	return data
 }
 
-// pgFooter is what pg_dump writes last: with it, a generated dump passes the
+// storePGFooter is what pg_dump writes last: with it, a generated dump passes the
 // Postgres engine's completeness check.
-const pgFooter = "\n--\n-- PostgreSQL database dump complete\n--\n\n"
+const storePGFooter = "\n--\n-- PostgreSQL database dump complete\n--\n\n"
 
-// writeTestFile writes content to name in dir, readable by its owner only.
-func writeTestFile(t testing.TB, dir, name, content string) string {
+// storeWriteFile writes content to name in dir, readable by its owner only.
+func storeWriteFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {

@@ -29,7 +29,7 @@ func makeStoreKeys(t *testing.T, dir string) storeKeys {
 	t.Helper()
 	var k storeKeys
 	k.keygenID = filepath.Join(dir, "baktainer-key.txt")
-	k.keygenRecipient = strings.TrimSpace(mustCLI(t, nil, nil, "keygen", "--output", k.keygenID))
+	k.keygenRecipient = strings.TrimSpace(storeMustCLI(t, nil, nil, "keygen", "--output", k.keygenID))
 	if !strings.HasPrefix(k.keygenRecipient, "age1") {
 		t.Fatalf("keygen printed %q, want an age recipient", k.keygenRecipient)
 	}
@@ -49,9 +49,9 @@ func makeStoreKeys(t *testing.T, dir string) storeKeys {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.sshID = writeTestFile(t, dir, "id_ed25519", string(pem.EncodeToMemory(block)))
+	k.sshID = storeWriteFile(t, dir, "id_ed25519", string(pem.EncodeToMemory(block)))
 	sshPub, _ := ssh.NewPublicKey(pub)
-	k.sshRecipientsFile = writeTestFile(t, dir, "recipients.txt",
+	k.sshRecipientsFile = storeWriteFile(t, dir, "recipients.txt",
 		"# the ops team's key\n"+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))+" ops@example\n")
 	return k
 }
@@ -64,7 +64,7 @@ func TestStoreStockToolsOpenArchives(t *testing.T) {
 	t.Parallel()
 	work := t.TempDir()
 	keys := makeStoreKeys(t, work)
-	dump := append(sqlDump(t, 11, 3<<20), pgFooter...)
+	dump := append(storeSQLDump(t, 11, 3<<20), storePGFooter...)
 	age, zstd, gzip := rig.Tool(t, "age"), rig.Tool(t, "zstd"), rig.Tool(t, "gzip")
 	rig.Tool(t, "sha256sum")
 
@@ -92,7 +92,7 @@ func TestStoreStockToolsOpenArchives(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			args := append([]string{"archive", "pack", "--dir", dir, "--name", "shop", "--ext", "sql", "--engine", "postgres"}, tc.args...)
-			archive := strings.TrimSpace(mustCLI(t, bytes.NewReader(dump), tc.env, args...))
+			archive := strings.TrimSpace(storeMustCLI(t, bytes.NewReader(dump), tc.env, args...))
 			if !strings.HasSuffix(archive, tc.wantExt) || !strings.HasPrefix(archive, filepath.Join(dir, "shop")+"/") {
 				t.Fatalf("archive %s, want DIR/shop/<day>/shop-<time>%s", archive, tc.wantExt)
 			}
@@ -102,24 +102,24 @@ func TestStoreStockToolsOpenArchives(t *testing.T) {
 			if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), ": OK") {
 				t.Fatalf("sha256sum -c: %v\n%s", err, out)
 			}
-			got := runPipeline(t, tc.open, "ARCHIVE="+archive, "KEY="+keys.keygenID, "AGEKEY="+keys.ageID, "SSHKEY="+keys.sshID)
+			got := storeRunPipeline(t, tc.open, "ARCHIVE="+archive, "KEY="+keys.keygenID, "AGEKEY="+keys.ageID, "SSHKEY="+keys.sshID)
 			if !bytes.Equal(got, dump) {
 				t.Fatalf("stock tools gave %d bytes, want the %d packed", len(got), len(dump))
 			}
 			// And baktainer itself reads it back, deep-verifies it.
-			unpacked := mustCLI(t, nil, nil, append([]string{"archive", "unpack", archive}, tc.idFlag...)...)
+			unpacked := storeMustCLI(t, nil, nil, append([]string{"archive", "unpack", archive}, tc.idFlag...)...)
 			if unpacked != string(dump) {
 				t.Fatalf("archive unpack gave %d bytes, want %d", len(unpacked), len(dump))
 			}
-			mustCLI(t, nil, nil, append([]string{"verify", "--deep", archive}, tc.idFlag...)...)
+			storeMustCLI(t, nil, nil, append([]string{"verify", "--deep", archive}, tc.idFlag...)...)
 		})
 	}
 
 	t.Run("made by stock tools, opened by baktainer", func(t *testing.T) {
 		dir := t.TempDir()
 		archive := filepath.Join(dir, "shop.sql.zst.age")
-		in := writeTestFile(t, dir, "dump.sql", string(dump))
-		runPipeline(t, zstd+` -3 -c "$IN" | `+age+` -r "$R" > "$OUT"`, "IN="+in, "R="+keys.keygenRecipient, "OUT="+archive)
+		in := storeWriteFile(t, dir, "dump.sql", string(dump))
+		storeRunPipeline(t, zstd+` -3 -c "$IN" | `+age+` -r "$R" > "$OUT"`, "IN="+in, "R="+keys.keygenRecipient, "OUT="+archive)
 		res := storeCLI(t, nil, nil, "archive", "unpack", archive, "--identity", keys.keygenID)
 		if res.code != 0 || res.stdout != string(dump) {
 			t.Fatalf("unpack: exit %d, %d bytes; %s", res.code, len(res.stdout), res.stderr)
@@ -130,9 +130,9 @@ func TestStoreStockToolsOpenArchives(t *testing.T) {
 	})
 }
 
-// runPipeline runs a bash pipeline with pipefail and extra environment variables
+// storeRunPipeline runs a bash pipeline with pipefail and extra environment variables
 // (paths, never secrets, go in the environment) and returns its output.
-func runPipeline(t *testing.T, script string, env ...string) []byte {
+func storeRunPipeline(t *testing.T, script string, env ...string) []byte {
 	t.Helper()
 	cmd := exec.Command("bash", "-o", "pipefail", "-c", script)
 	cmd.Env = append(os.Environ(), env...)
@@ -153,9 +153,9 @@ func TestStorePassphraseInteropWithStockAge(t *testing.T) {
 	t.Parallel()
 	age, zstd, script := rig.Tool(t, "age"), rig.Tool(t, "zstd"), rig.Tool(t, "script")
 	dir := t.TempDir()
-	dump := sqlDump(t, 12, 1<<20)
+	dump := storeSQLDump(t, 12, 1<<20)
 	const passphrase = "correct horse battery staple"
-	passFile := writeTestFile(t, dir, "passphrase", passphrase+"\n")
+	passFile := storeWriteFile(t, dir, "passphrase", passphrase+"\n")
 
 	for _, how := range []struct {
 		name string
@@ -167,7 +167,7 @@ func TestStorePassphraseInteropWithStockAge(t *testing.T) {
 	} {
 		t.Run("baktainer encrypts, age -d decrypts, "+how.name, func(t *testing.T) {
 			root := t.TempDir()
-			archive := strings.TrimSpace(mustCLI(t, bytes.NewReader(dump), how.env,
+			archive := strings.TrimSpace(storeMustCLI(t, bytes.NewReader(dump), how.env,
 				append([]string{"archive", "pack", "--dir", root, "--name", "shop", "--ext", "sql"}, how.args...)...))
 			if raw, _ := os.ReadFile(archive + ".json"); bytes.Contains(raw, []byte(passphrase)) || !bytes.Contains(raw, []byte(`"mode": "passphrase"`)) {
 				t.Fatalf("metadata:\n%s", raw)
@@ -186,8 +186,8 @@ func TestStorePassphraseInteropWithStockAge(t *testing.T) {
 
 	t.Run("age -p encrypts, baktainer decrypts", func(t *testing.T) {
 		compressed := filepath.Join(dir, "dump.zst")
-		in := writeTestFile(t, dir, "dump.sql", string(dump))
-		runPipeline(t, zstd+` -3 -c "$IN" > "$OUT"`, "IN="+in, "OUT="+compressed)
+		in := storeWriteFile(t, dir, "dump.sql", string(dump))
+		storeRunPipeline(t, zstd+` -3 -c "$IN" > "$OUT"`, "IN="+in, "OUT="+compressed)
 		archive := filepath.Join(dir, "shop.sql.zst.age")
 		cmd := exec.Command(script, "-qec", age+" -p -o "+archive+" "+compressed, "/dev/null")
 		cmd.Stdin = strings.NewReader(passphrase + "\n" + passphrase + "\n") // and confirm
@@ -198,7 +198,7 @@ func TestStorePassphraseInteropWithStockAge(t *testing.T) {
 		if res.code != 0 || res.stdout != string(dump) {
 			t.Fatalf("unpack: exit %d, %d bytes; %s", res.code, len(res.stdout), res.stderr)
 		}
-		wrong := writeTestFile(t, dir, "wrong", "not the passphrase\n")
+		wrong := storeWriteFile(t, dir, "wrong", "not the passphrase\n")
 		res = storeCLI(t, nil, nil, "archive", "unpack", archive, "--passphrase-file", wrong)
 		if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "the passphrase is wrong") {
 			t.Fatalf("wrong passphrase: exit %d, %d bytes out; %s", res.code, len(res.stdout), res.stderr)
