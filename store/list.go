@@ -95,11 +95,16 @@ func Cleanup(root string) ([]string, error) {
 	if err != nil {
 		return removed, fmt.Errorf("store: clean up %s: %w", root, err)
 	}
+	lookedAgain := map[string]bool{}
 	for _, sc := range sidecars {
 		archive := strings.TrimSuffix(strings.TrimSuffix(sc, ChecksumExt), MetaExt)
+		dir := filepath.Dir(sc)
 		// Look again: a writer may have started in the directory since the walk saw it.
-		if busyDirs[filepath.Dir(sc)] || hasLiveWriter(filepath.Dir(sc)) {
-			busyDirs[filepath.Dir(sc)] = true
+		if !lookedAgain[dir] {
+			lookedAgain[dir] = true
+			busyDirs[dir] = busyDirs[dir] || hasLiveWriter(dir)
+		}
+		if busyDirs[dir] {
 			continue
 		}
 		if _, err := os.Stat(archive); errors.Is(err, fs.ErrNotExist) {

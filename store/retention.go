@@ -156,78 +156,110 @@ type Decision struct {
 }
 
 // Plan decides, without touching anything, which of one name's archives to keep
-// under p at now (see Policy for the rules). archives must be oldest first, as List
-// returns them; the decisions come in the same order.
+// under p at now (see Policy for the rules), with a reason for each. The decisions
+// come in the order of archives (List returns them oldest first).
 func Plan(archives []Archive, p Policy, now time.Time, facts Facts) []Decision {
-	n := len(archives)
-	keep := make([][]string, n) // reasons to keep, per archive
-	drop := make([][]string, n) // reasons to remove
-	if !p.limits() && !p.gfs() {
-		for i := range keep {
-			keep[i] = append(keep[i], "no retention rule set")
+	pl := planner{archives: archives, p: p, keep: make([][]string, len(archives)), drop: make([][]string, len(archives))}
+	pl.newestFirst = make([]int, len(archives))
+	for i := range pl.newestFirst {
+		pl.newestFirst[i] = i
+	}
+	sort.SliceStable(pl.newestFirst, func(a, b int) bool {
+		return archives[pl.newestFirst[a]].Meta.Created.After(archives[pl.newestFirst[b]].Meta.Created)
+	})
+	switch {
+	case !p.limits() && !p.gfs():
+		pl.all(&pl.keep, "no retention rule set")
+	case !p.limits():
+		pl.all(&pl.drop, "not the newest of a kept day, week or month")
+	}
+	pl.applyLimits(now)
+	pl.applyGFS()
+	out := pl.decide(facts.NewestVerified)
+	applyFreeSpace(out, p, facts)
+	return out
+}
+
+// planner collects, per archive, the reasons to keep it and to remove it.
+type planner struct {
+	archives    []Archive
+	p           Policy
+	newestFirst []int // indices into archives
+	keep, drop  [][]string
+}
+
+func (pl *planner) all(reasons *[][]string, reason string) {
+	for i := range *reasons {
+		(*reasons)[i] = append((*reasons)[i], reason)
+	}
+}
+
+// applyLimits keeps what is within MaxCount and MaxAge, when either is set.
+func (pl *planner) applyLimits(now time.Time) {
+	p := pl.p
+	if !p.limits() {
+		return
+	}
+	for rank, i := range pl.newestFirst {
+		rank++
+		inCount := p.MaxCount == 0 || rank <= p.MaxCount
+		inAge := p.MaxAge == 0 || now.Sub(pl.archives[i].Meta.Created) <= p.MaxAge
+		switch {
+		case inCount && inAge:
+			pl.keep[i] = append(pl.keep[i], withinLimits(p, rank))
+		case !inCount:
+			pl.drop[i] = append(pl.drop[i], fmt.Sprintf("beyond the newest %d", p.MaxCount))
+		default:
+			pl.drop[i] = append(pl.drop[i], "older than "+formatAge(p.MaxAge))
 		}
 	}
-	if p.limits() {
-		for i, rank := n-1, 1; i >= 0; i, rank = i-1, rank+1 {
-			age := now.Sub(archives[i].Meta.Created)
-			inCount := p.MaxCount == 0 || rank <= p.MaxCount
-			inAge := p.MaxAge == 0 || age <= p.MaxAge
-			switch {
-			case inCount && inAge:
-				keep[i] = append(keep[i], withinLimits(p, rank))
-			case !inCount:
-				drop[i] = append(drop[i], fmt.Sprintf("beyond the newest %d", p.MaxCount))
-			default:
-				drop[i] = append(drop[i], "older than "+formatAge(p.MaxAge))
-			}
-		}
-	}
+}
+
+// applyGFS keeps the newest archive of each of the newest days, weeks and months.
+func (pl *planner) applyGFS() {
 	for _, b := range []struct {
 		keep  int
 		label string
 		key   func(time.Time) string
 	}{
-		{p.KeepDaily, "daily", func(t time.Time) string { return t.Format("2006-01-02") }},
-		{p.KeepWeekly, "weekly", isoWeek},
-		{p.KeepMonthly, "monthly", func(t time.Time) string { return t.Format("2006-01") }},
+		{pl.p.KeepDaily, "daily", func(t time.Time) string { return t.Format("2006-01-02") }},
+		{pl.p.KeepWeekly, "weekly", isoWeek},
+		{pl.p.KeepMonthly, "monthly", func(t time.Time) string { return t.Format("2006-01") }},
 	} {
-		if b.keep <= 0 {
-			continue
-		}
 		last, used := "", 0
-		for i := n - 1; i >= 0 && used < b.keep; i-- {
-			key := b.key(archives[i].Meta.Created.UTC())
+		for _, i := range pl.newestFirst {
+			if used >= b.keep {
+				break
+			}
+			key := b.key(pl.archives[i].Meta.Created.UTC())
 			if key == last {
 				continue
 			}
 			last, used = key, used+1
-			keep[i] = append(keep[i], fmt.Sprintf("%s %s (%d of %d)", b.label, key, used, b.keep))
+			pl.keep[i] = append(pl.keep[i], fmt.Sprintf("%s %s (%d of %d)", b.label, key, used, b.keep))
 		}
 	}
-	if p.gfs() && !p.limits() {
-		for i := range drop {
-			drop[i] = append(drop[i], "not the newest of a kept day, week or month")
-		}
-	}
+}
 
-	out := make([]Decision, n)
-	for i, a := range archives {
-		out[i] = Decision{Archive: a, Keep: len(keep[i]) > 0}
-		if out[i].Keep {
-			out[i].Reason = strings.Join(keep[i], "; ")
+// decide turns the reasons into decisions; the newest verified archive always stays.
+func (pl *planner) decide(newestVerified string) []Decision {
+	out := make([]Decision, len(pl.archives))
+	for i, a := range pl.archives {
+		d := Decision{Archive: a, Keep: len(pl.keep[i]) > 0}
+		if d.Keep {
+			d.Reason = strings.Join(pl.keep[i], "; ")
 		} else {
-			out[i].Reason = strings.Join(drop[i], "; ")
+			d.Reason = strings.Join(pl.drop[i], "; ")
 		}
-		if a.Path == facts.NewestVerified && facts.NewestVerified != "" {
-			if out[i].Keep {
-				out[i].Reason = "newest archive that passes verify; " + out[i].Reason
+		if newestVerified != "" && a.Path == newestVerified {
+			if d.Keep {
+				d.Reason = "newest archive that passes verify; " + d.Reason
 			} else {
-				out[i].Keep = true
-				out[i].Reason = "newest archive that passes verify, though " + out[i].Reason
+				d.Keep, d.Reason = true, "newest archive that passes verify, though "+d.Reason
 			}
 		}
+		out[i] = d
 	}
-	applyFreeSpace(out, p, facts)
 	return out
 }
 

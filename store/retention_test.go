@@ -3,8 +3,10 @@ package store
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +176,24 @@ func TestWithOverrides(t *testing.T) {
 	}
 	if got := base.WithOverrides(spec.Retention); got.MaxCount != 3 || got.KeepMonthly != 6 || got.MaxAge != base.MaxAge {
 		t.Errorf("from parsed labels: %+v", got)
+	}
+}
+
+func TestPlanIgnoresInputOrder(t *testing.T) {
+	archives := series(now, 24*time.Hour, 40, 1)
+	p := Policy{MaxCount: 3, KeepWeekly: 2, KeepMonthly: 2}
+	want := map[string]Decision{}
+	for _, d := range Plan(archives, p, now, Facts{}) {
+		want[d.Archive.Path] = d
+	}
+	shuffled := slices.Clone(archives)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for i, d := range Plan(shuffled, p, now, Facts{}) {
+		if d.Archive.Path != shuffled[i].Path {
+			t.Fatalf("decision %d is about %s, want %s", i, d.Archive.Path, shuffled[i].Path)
+		}
+		if w := want[d.Archive.Path]; w.Keep != d.Keep || w.Reason != d.Reason {
+			t.Errorf("%s: %v %q; sorted input gave %v %q", d.Archive.Path, d.Keep, d.Reason, w.Keep, w.Reason)
+		}
 	}
 }
