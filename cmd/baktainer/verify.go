@@ -60,8 +60,9 @@ type verifier struct {
 	checked, problems int
 }
 
-// path verifies one archive, or everything under a directory: committed archives,
-// and also stray files that lack their sidecars (a problem: they are no archives).
+// path verifies one archive, or every file under a directory that is not a sidecar
+// or a temp file: committed archives pass, anything else (say, an archive whose
+// sidecars are missing) is a problem.
 func (v *verifier) path(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -72,26 +73,17 @@ func (v *verifier) path(path string) error {
 		v.archive(path)
 		return nil
 	}
-	archives, err := store.List(path)
-	if err != nil {
-		v.report(path, err)
-	}
-	listed := map[string]bool{}
-	for _, a := range archives {
-		listed[a.Path] = true
-		v.archive(a.Path)
-	}
 	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			v.report(p, err)
 			return nil
 		}
 		base := d.Name()
-		if d.IsDir() || listed[p] || strings.HasPrefix(base, ".") ||
+		if d.IsDir() || strings.HasPrefix(base, ".") ||
 			strings.HasSuffix(base, store.ChecksumExt) || strings.HasSuffix(base, store.MetaExt) {
 			return nil
 		}
-		v.report(p, errors.New("not a committed archive: a sidecar is missing (an interrupted backup? `baktainer prune` cleans these up)"))
+		v.archive(p)
 		return v.ctx.Err()
 	})
 }
