@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,5 +92,29 @@ func TestPruneNeverRemovesNewestVerified(t *testing.T) {
 func TestPruneRejectsBadName(t *testing.T) {
 	if _, err := Prune(context.Background(), t.TempDir(), "../etc", Policy{MaxCount: 1}, time.Now(), false); err == nil {
 		t.Error("Prune accepted a name with a path in it")
+	}
+}
+
+func TestPruneRotatesEncryptedArchives(t *testing.T) {
+	root := t.TempDir()
+	_, enc := testKey(t) // the pruner never sees the private key
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	var paths []string
+	for i := 4; i >= 0; i-- {
+		p, _ := writeArchive(t, root, "db", now.Add(-time.Duration(i)*time.Hour), []byte("secret dump"), Options{Encryption: enc})
+		paths = append(paths, p)
+	}
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		_, statErr := os.Stat(p)
+		if kept := i >= 3; kept != (statErr == nil) || decisions[i].Keep != kept {
+			t.Errorf("%s: on disk %v, decision %+v; want kept=%v", p, statErr == nil, decisions[i], kept)
+		}
+	}
+	if !strings.HasPrefix(decisions[4].Reason, "newest archive that passes verify") {
+		t.Errorf("the newest encrypted archive was not verified without its key: %q", decisions[4].Reason)
 	}
 }
