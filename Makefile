@@ -5,7 +5,7 @@ BUILDTAGS := nosystemd
 LDFLAGS   := -s -w -X github.com/baktainer/baktainer/version.Version=$(VERSION)
 BIN       := bin/baktainer
 
-.PHONY: all build test test-unit test-integration lint rig images demo clean
+.PHONY: all build test test-unit test-fuzz test-integration lint rig images demo bench clean
 
 all: build
 
@@ -14,11 +14,22 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(BUILDTAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/baktainer
 
 ## test: everything CI runs (lint, unit tests, integration tests against a real Docker engine)
-test: lint test-unit test-integration
+test: lint test-unit test-fuzz test-integration
 
 ## test-unit: tests that need nothing but Go
 test-unit:
 	$(GO) test -tags '$(BUILDTAGS)' -count=1 ./...
+
+## test-fuzz: each fuzz target of the store for FUZZTIME (a few seconds in CI;
+## `make test-fuzz FUZZTIME=10m` for a long run). Inputs that find new paths are
+## kept in Go's cache, so each run starts where the last one stopped.
+FUZZTIME     ?= 4s
+FUZZ_TARGETS := FuzzOpen FuzzVerify FuzzReadMeta
+test-fuzz:
+	@for target in $(FUZZ_TARGETS); do \
+	  echo "fuzz $$target for $(FUZZTIME)"; \
+	  $(GO) test -tags '$(BUILDTAGS)' -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./store/ || exit 1; \
+	done
 
 ## test-integration: starts Docker and builds the test images if needed, then runs integration/
 test-integration: images
@@ -48,6 +59,13 @@ demo: images build
 .PHONY: bench-agent
 bench-agent: images
 	scripts/bench-agent.sh
+
+## bench: Go benchmarks, the store pipeline against the stock shell chain, peak
+## memory, and a whole Postgres backup against pg_dumpall (docs/BENCHMARKS.md).
+## Not part of `make test`. BENCH_SIZE_MB=2048 by default.
+bench: images build
+	scripts/bench.sh
+	$(MAKE) bench-agent
 
 clean:
 	rm -rf bin rootfs

@@ -3,7 +3,7 @@
 # sha256sum) and the rig's own needs, from Debian's packages. Idempotent.
 set -euo pipefail
 missing=()
-for pair in zstd:zstd age:age gzip:gzip sha256sum:coreutils debootstrap:debootstrap curl:curl; do
+for pair in zstd:zstd age:age age-keygen:age gzip:gzip sha256sum:coreutils debootstrap:debootstrap curl:curl script:bsdutils; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

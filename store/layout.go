@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ const (
 	MetaExt     = ".json"
 	// tempPrefix starts every file that is not yet an archive or sidecar.
 	tempPrefix = ".baktainer-tmp-"
+	// ageExt ends every encrypted archive's name.
+	ageExt = ".age"
 )
 
 // archivePath returns where an archive of name created at t goes.
@@ -28,4 +31,43 @@ func archivePath(root, name string, t time.Time, ext string) string {
 // isSidecar reports whether a file name is an archive's sidecar.
 func isSidecar(base string) bool {
 	return strings.HasSuffix(base, ChecksumExt) || strings.HasSuffix(base, MetaExt)
+}
+
+// checkName accepts the backup names the baktainer.name label accepts: they become
+// a directory and the start of file names.
+func checkName(name string) error {
+	if name == "" || name[0] == '.' || len(name) > 200 {
+		return fmt.Errorf("store: invalid archive name %q: must be 1 to 200 characters and not start with '.'", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("store: invalid archive name %q: only letters, digits, '.', '_' and '-' are allowed", name)
+		}
+	}
+	return nil
+}
+
+// checkExt accepts a dump extension such as "sql" or "rdb".
+func checkExt(ext string) error {
+	if ext == "" || len(ext) > 16 {
+		return fmt.Errorf("store: invalid dump extension %q", ext)
+	}
+	for _, r := range ext {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("store: invalid dump extension %q: lower-case letters and digits only", ext)
+		}
+	}
+	return nil
+}
+
+// compressionOf tells an archive's compression from its file name (after .age is
+// stripped), as the stock tools' users would.
+func compressionOf(name string) Compression {
+	switch {
+	case strings.HasSuffix(name, Zstd.Extension()):
+		return Zstd
+	case strings.HasSuffix(name, Gzip.Extension()):
+		return Gzip
+	}
+	return None
 }

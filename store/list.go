@@ -78,12 +78,13 @@ func Cleanup(root string) ([]string, error) {
 		switch {
 		case d.IsDir():
 		case strings.HasPrefix(base, tempPrefix):
-			if isLocked(path) {
+			gone, err := removeIfUnlocked(path)
+			if err != nil {
+				return err
+			}
+			if !gone {
 				busyDirs[filepath.Dir(path)] = true
 				return nil
-			}
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
 			}
 			removed = append(removed, path)
 		case isSidecar(base):
@@ -94,9 +95,16 @@ func Cleanup(root string) ([]string, error) {
 	if err != nil {
 		return removed, fmt.Errorf("store: clean up %s: %w", root, err)
 	}
+	lookedAgain := map[string]bool{}
 	for _, sc := range sidecars {
 		archive := strings.TrimSuffix(strings.TrimSuffix(sc, ChecksumExt), MetaExt)
-		if busyDirs[filepath.Dir(sc)] {
+		dir := filepath.Dir(sc)
+		// Look again: a writer may have started in the directory since the walk saw it.
+		if !lookedAgain[dir] {
+			lookedAgain[dir] = true
+			busyDirs[dir] = busyDirs[dir] || hasLiveWriter(dir)
+		}
+		if busyDirs[dir] {
 			continue
 		}
 		if _, err := os.Stat(archive); errors.Is(err, fs.ErrNotExist) {
@@ -107,4 +115,19 @@ func Cleanup(root string) ([]string, error) {
 		}
 	}
 	return removed, nil
+}
+
+// hasLiveWriter reports whether a locked temp file is in dir: a writer at work,
+// whose sidecars may already be in place while its archive is not yet renamed.
+func hasLiveWriter(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) && isLocked(filepath.Join(dir, e.Name())) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,23 +1,151 @@
 package store
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/baktainer/baktainer/labels"
 )
 
-// Policy says which archives of one backup name to keep. Zero fields are off; an
-// archive is kept when any enabled rule keeps it.
+// Policy says which archives of one backup name to keep. Zero fields are off; the
+// zero Policy keeps everything. The rules, in order:
 //
-// TODO(issue 4): keep daily/weekly/monthly (GFS), minimum free space, and "the
-// newest archive that passes verify is never removed" are not implemented yet.
+//  1. Limits: with MaxAge and/or MaxCount set, an archive within every set limit is
+//     kept (the newest MaxCount, and those younger than MaxAge).
+//  2. Grandfather-father-son: the newest archive of each of the newest KeepDaily
+//     days, KeepWeekly ISO weeks and KeepMonthly months (UTC) that have archives is
+//     kept, even outside the limits.
+//  3. With only GFS rules set, what they do not keep is removed; with only limits
+//     set, what is outside them is removed.
+//  4. Free space: when the filesystem has less than MinFreeBytes free, the oldest
+//     archives go, whatever the rules above said, until it would have enough.
+//  5. The newest archive that passes verification is never removed, by any rule.
 type Policy struct {
-	MaxAge   time.Duration // BT_RETENTION_DAYS
-	MaxCount int           // BT_RETENTION_COUNT
+	MaxAge      time.Duration // BT_RETENTION_DAYS, label baktainer.retention.days
+	MaxCount    int           // BT_RETENTION_COUNT, label baktainer.retention.count
+	KeepDaily   int           // BT_RETENTION_DAILY, label baktainer.retention.daily
+	KeepWeekly  int           // BT_RETENTION_WEEKLY, label baktainer.retention.weekly
+	KeepMonthly int           // BT_RETENTION_MONTHLY, label baktainer.retention.monthly
+	// MinFreeBytes is BT_MIN_FREE_SPACE_GB in bytes (GB = 2^30 bytes).
+	MinFreeBytes uint64
+}
+
+// The variables PolicyFromEnv reads.
+const (
+	EnvRetentionDays    = "BT_RETENTION_DAYS"
+	EnvRetentionCount   = "BT_RETENTION_COUNT"
+	EnvRetentionDaily   = "BT_RETENTION_DAILY"
+	EnvRetentionWeekly  = "BT_RETENTION_WEEKLY"
+	EnvRetentionMonthly = "BT_RETENTION_MONTHLY"
+	EnvMinFreeSpaceGB   = "BT_MIN_FREE_SPACE_GB"
+)
+
+// day is the unit of MaxAge in variables and labels.
+const day = 24 * time.Hour
+
+// gigabyte is the unit of BT_MIN_FREE_SPACE_GB.
+const gigabyte = 1 << 30
+
+// PolicyFromEnv reads the retention variables through lookup (os.LookupEnv in
+// production); unset or empty ones are off. Errors name the variable.
+func PolicyFromEnv(lookup func(string) (string, bool)) (Policy, error) {
+	var p Policy
+	count := func(name string, into *int) error {
+		v, _ := lookup(name)
+		if v = strings.TrimSpace(v); v == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s=%q: must be a whole number, 0 or more", name, v)
+		}
+		*into = n
+		return nil
+	}
+	var days int
+	for _, f := range []struct {
+		name string
+		into *int
+	}{
+		{EnvRetentionDays, &days}, {EnvRetentionCount, &p.MaxCount},
+		{EnvRetentionDaily, &p.KeepDaily}, {EnvRetentionWeekly, &p.KeepWeekly}, {EnvRetentionMonthly, &p.KeepMonthly},
+	} {
+		if err := count(f.name, f.into); err != nil {
+			return Policy{}, err
+		}
+	}
+	p.MaxAge = time.Duration(days) * day
+	if v, _ := lookup(EnvMinFreeSpaceGB); strings.TrimSpace(v) != "" {
+		gb, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || gb < 0 || gb > 1<<30 {
+			return Policy{}, fmt.Errorf("%s=%q: must be a number of GB, 0 or more (e.g. 10 or 0.5)", EnvMinFreeSpaceGB, v)
+		}
+		p.MinFreeBytes = uint64(gb * gigabyte)
+	}
+	return p, nil
+}
+
+// WithOverrides returns p with a container's baktainer.retention.* labels applied:
+// each label that is set replaces its setting, and 0 turns that rule off.
+func (p Policy) WithOverrides(r labels.Retention) Policy {
+	if r.Days != nil {
+		p.MaxAge = time.Duration(*r.Days) * day
+	}
+	if r.Count != nil {
+		p.MaxCount = *r.Count
+	}
+	if r.Daily != nil {
+		p.KeepDaily = *r.Daily
+	}
+	if r.Weekly != nil {
+		p.KeepWeekly = *r.Weekly
+	}
+	if r.Monthly != nil {
+		p.KeepMonthly = *r.Monthly
+	}
+	return p
+}
+
+func (p Policy) limits() bool { return p.MaxAge > 0 || p.MaxCount > 0 }
+func (p Policy) gfs() bool    { return p.KeepDaily > 0 || p.KeepWeekly > 0 || p.KeepMonthly > 0 }
+
+// String describes the policy for logs.
+func (p Policy) String() string {
+	var parts []string
+	if p.MaxAge > 0 {
+		parts = append(parts, "max age "+formatAge(p.MaxAge))
+	}
+	if p.MaxCount > 0 {
+		parts = append(parts, fmt.Sprintf("max count %d", p.MaxCount))
+	}
+	for _, r := range []struct {
+		n    int
+		what string
+	}{{p.KeepDaily, "daily"}, {p.KeepWeekly, "weekly"}, {p.KeepMonthly, "monthly"}} {
+		if r.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", r.n, r.what))
+		}
+	}
+	if p.MinFreeBytes > 0 {
+		parts = append(parts, "min free "+formatBytes(p.MinFreeBytes))
+	}
+	if len(parts) == 0 {
+		return "keep everything"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Facts are what a plan needs to know about the world besides the archives.
+type Facts struct {
+	// FreeBytes is the free space on the archives' filesystem; used only with
+	// Policy.MinFreeBytes.
+	FreeBytes uint64
+	// NewestVerified is the path of the newest archive whose checksum verified;
+	// empty when none did (or none had to be checked).
+	NewestVerified string
 }
 
 // Decision is the fate of one archive and why.
@@ -28,56 +156,181 @@ type Decision struct {
 }
 
 // Plan decides, without touching anything, which of one name's archives to keep
-// under policy at now. archives must be oldest first, as List returns them.
-func Plan(archives []Archive, p Policy, now time.Time) []Decision {
-	out := make([]Decision, len(archives))
-	for i, a := range archives {
-		newerCount := len(archives) - 1 - i
-		d := Decision{Archive: a, Keep: true, Reason: "no retention rule applies"}
+// under p at now (see Policy for the rules), with a reason for each. The decisions
+// come in the order of archives (List returns them oldest first).
+func Plan(archives []Archive, p Policy, now time.Time, facts Facts) []Decision {
+	pl := planner{archives: archives, p: p, keep: make([][]string, len(archives)), drop: make([][]string, len(archives))}
+	pl.newestFirst = make([]int, len(archives))
+	for i := range pl.newestFirst {
+		pl.newestFirst[i] = i
+	}
+	sort.SliceStable(pl.newestFirst, func(a, b int) bool {
+		return archives[pl.newestFirst[a]].Meta.Created.After(archives[pl.newestFirst[b]].Meta.Created)
+	})
+	switch {
+	case !p.limits() && !p.gfs():
+		pl.all(&pl.keep, "no retention rule set")
+	case !p.limits():
+		pl.all(&pl.drop, "not the newest of a kept day, week or month")
+	}
+	pl.applyLimits(now)
+	pl.applyGFS()
+	out := pl.decide(facts.NewestVerified)
+	applyFreeSpace(out, p, facts)
+	return out
+}
+
+// planner collects, per archive, the reasons to keep it and to remove it.
+type planner struct {
+	archives    []Archive
+	p           Policy
+	newestFirst []int // indices into archives
+	keep, drop  [][]string
+}
+
+func (pl *planner) all(reasons *[][]string, reason string) {
+	for i := range *reasons {
+		(*reasons)[i] = append((*reasons)[i], reason)
+	}
+}
+
+// applyLimits keeps what is within MaxCount and MaxAge, when either is set.
+func (pl *planner) applyLimits(now time.Time) {
+	p := pl.p
+	if !p.limits() {
+		return
+	}
+	for rank, i := range pl.newestFirst {
+		rank++
+		inCount := p.MaxCount == 0 || rank <= p.MaxCount
+		inAge := p.MaxAge == 0 || now.Sub(pl.archives[i].Meta.Created) <= p.MaxAge
 		switch {
-		case newerCount == 0:
-			d.Reason = "newest archive"
-		case p.MaxCount > 0 && newerCount >= p.MaxCount:
-			d.Keep, d.Reason = false, "more than BT_RETENTION_COUNT newer archives"
-		case p.MaxAge > 0 && now.Sub(a.Meta.Created) > p.MaxAge:
-			d.Keep, d.Reason = false, "older than BT_RETENTION_DAYS"
+		case inCount && inAge:
+			pl.keep[i] = append(pl.keep[i], withinLimits(p, rank))
+		case !inCount:
+			pl.drop[i] = append(pl.drop[i], fmt.Sprintf("beyond the newest %d", p.MaxCount))
+		default:
+			pl.drop[i] = append(pl.drop[i], "older than "+formatAge(p.MaxAge))
+		}
+	}
+}
+
+// applyGFS keeps the newest archive of each of the newest days, weeks and months.
+func (pl *planner) applyGFS() {
+	for _, b := range []struct {
+		keep  int
+		label string
+		key   func(time.Time) string
+	}{
+		{pl.p.KeepDaily, "daily", func(t time.Time) string { return t.Format("2006-01-02") }},
+		{pl.p.KeepWeekly, "weekly", isoWeek},
+		{pl.p.KeepMonthly, "monthly", func(t time.Time) string { return t.Format("2006-01") }},
+	} {
+		last, used := "", 0
+		for _, i := range pl.newestFirst {
+			if used >= b.keep {
+				break
+			}
+			key := b.key(pl.archives[i].Meta.Created.UTC())
+			if key == last {
+				continue
+			}
+			last, used = key, used+1
+			pl.keep[i] = append(pl.keep[i], fmt.Sprintf("%s %s (%d of %d)", b.label, key, used, b.keep))
+		}
+	}
+}
+
+// decide turns the reasons into decisions; the newest verified archive always stays.
+func (pl *planner) decide(newestVerified string) []Decision {
+	out := make([]Decision, len(pl.archives))
+	for i, a := range pl.archives {
+		d := Decision{Archive: a, Keep: len(pl.keep[i]) > 0}
+		if d.Keep {
+			d.Reason = strings.Join(pl.keep[i], "; ")
+		} else {
+			d.Reason = strings.Join(pl.drop[i], "; ")
+		}
+		if newestVerified != "" && a.Path == newestVerified {
+			if d.Keep {
+				d.Reason = "newest archive that passes verify; " + d.Reason
+			} else {
+				d.Keep, d.Reason = true, "newest archive that passes verify, though "+d.Reason
+			}
 		}
 		out[i] = d
 	}
 	return out
 }
 
-// Prune applies policy to the archives of one backup name under root: it removes
-// each archive the plan does not keep, with its sidecars (the sidecars last, so an
-// interrupted prune never leaves an archive without its checksum). With dryRun it
-// only plans. It returns every decision.
-func Prune(ctx context.Context, root, name string, p Policy, now time.Time, dryRun bool) ([]Decision, error) {
-	all, err := List(filepath.Join(root, name))
-	if err != nil {
-		return nil, err
+func isoWeek(t time.Time) string {
+	y, w := t.ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
+}
+
+func withinLimits(p Policy, rank int) string {
+	var parts []string
+	if p.MaxCount > 0 {
+		parts = append(parts, fmt.Sprintf("newest %d of %d", rank, p.MaxCount))
 	}
-	var mine []Archive
-	for _, a := range all {
-		if a.Meta.Name == name {
-			mine = append(mine, a)
+	if p.MaxAge > 0 {
+		parts = append(parts, "younger than "+formatAge(p.MaxAge))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// applyFreeSpace removes kept archives, oldest first, until the space freed by the
+// plan brings the filesystem up to the policy's minimum free space.
+func applyFreeSpace(decisions []Decision, p Policy, facts Facts) {
+	if p.MinFreeBytes == 0 {
+		return
+	}
+	free := facts.FreeBytes
+	for _, d := range decisions {
+		if !d.Keep && d.Archive.Meta.Size > 0 {
+			free += uint64(d.Archive.Meta.Size)
 		}
 	}
-	decisions := Plan(mine, p, now)
-	if dryRun {
-		return decisions, nil
+	order := make([]int, len(decisions)) // oldest first
+	for i := range order {
+		order[i] = i
 	}
-	for _, d := range decisions {
-		if d.Keep {
+	sort.SliceStable(order, func(a, b int) bool {
+		return decisions[order[a]].Archive.Meta.Created.Before(decisions[order[b]].Archive.Meta.Created)
+	})
+	for _, i := range order {
+		d := &decisions[i]
+		if free >= p.MinFreeBytes {
+			return
+		}
+		if !d.Keep || d.Archive.Path == facts.NewestVerified {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return decisions, err
-		}
-		for _, path := range []string{d.Archive.Path, d.Archive.Path + ChecksumExt, d.Archive.Path + MetaExt} {
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return decisions, fmt.Errorf("store: prune %s: %w", path, err)
-			}
+		d.Keep = false
+		d.Reason = fmt.Sprintf("free space would be %s, below the minimum %s (else kept: %s)",
+			formatBytes(free), formatBytes(p.MinFreeBytes), d.Reason)
+		if d.Archive.Meta.Size > 0 {
+			free += uint64(d.Archive.Meta.Size)
 		}
 	}
-	return decisions, nil
+}
+
+func formatAge(d time.Duration) string {
+	if d%day == 0 {
+		if d == day {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return d.String()
+}
+
+func formatBytes(n uint64) string {
+	switch {
+	case n >= gigabyte:
+		return fmt.Sprintf("%.1f GiB", float64(n)/gigabyte)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,19 +42,29 @@ type Pending struct {
 	stages    []io.WriteCloser
 	input     io.Writer
 	err       error // the first write error; sticky
-	closed    bool
+	closed    bool  // no more writes: finishing or aborted
+	committed bool
 }
 
 // writeBufferSize batches file writes; the pipeline's memory stays constant.
 const writeBufferSize = 256 << 10
 
 // Create starts an archive for meta.Name under root. meta.Created, when zero, is set
-// to now; Size, SHA256, DumpSize, File, Compression, Encryption and Version are
-// filled in by Commit. ext is the dump's own extension without a dot ("sql").
+// to now; Format, Size, SHA256, DumpSize, File, Compression, Encryption and Version
+// are filled in by Commit. ext is the dump's own extension without a dot ("sql").
+// The empty Compression means zstd.
 func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) {
-	if meta.Name == "" || strings.ContainsAny(meta.Name, "/\\") || meta.Name[0] == '.' {
-		return nil, fmt.Errorf("store: invalid archive name %q", meta.Name)
+	if err := checkName(meta.Name); err != nil {
+		return nil, err
 	}
+	if err := checkExt(ext); err != nil {
+		return nil, err
+	}
+	comp, err := ParseCompression(string(opts.Compression))
+	if err != nil {
+		return nil, err
+	}
+	opts.Compression = comp
 	if meta.Created.IsZero() {
 		meta.Created = time.Now()
 	}
@@ -61,17 +72,9 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 	fullExt := "." + ext + opts.Compression.Extension() + opts.Encryption.Extension()
 	final := archivePath(root, meta.Name, meta.Created, fullExt)
 	dir := filepath.Dir(final)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: create %s: %w", dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, tempPrefix+filepath.Base(final)+"-*")
+	tmp, err := createTemp(dir, tempPrefix+filepath.Base(final)+"-*")
 	if err != nil {
 		return nil, fmt.Errorf("store: create temp file in %s: %w", dir, err)
-	}
-	if err := lockFile(tmp); err != nil {
-		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
-		return nil, fmt.Errorf("store: lock %s: %w", tmp.Name(), err)
 	}
 	p := &Pending{root: root, ext: fullExt, meta: meta, started: time.Now(), tmp: tmp, sum: sha256.New()}
 	p.buffered = bufio.NewWriterSize(io.MultiWriter(tmp, p.sum), writeBufferSize)
@@ -79,12 +82,28 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 		p.Abort()
 		return nil, err
 	}
+	p.meta.Format = MetaFormat
 	p.meta.Compression = opts.Compression
-	p.meta.Encryption = EncryptionTag{Mode: "none"}
+	p.meta.Encryption = EncryptionTag{Mode: ModeNone}
 	if opts.Encryption.Enabled() {
 		p.meta.Encryption = EncryptionTag{Mode: opts.Encryption.Mode, Recipients: opts.Encryption.Fingerprints}
 	}
 	return p, nil
+}
+
+// createTemp makes dir (and any missing parent, each made durable) and
+// a locked temp file in it. A concurrent prune may remove an empty day directory between
+// the two steps: then it tries once more.
+func createTemp(dir, pattern string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		if err := mkdirDurable(dir); err != nil {
+			return nil, err
+		}
+		f, err := createLockedTemp(dir, pattern)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt > 0 {
+			return f, err
+		}
+	}
 }
 
 // buildChain joins compressor → encryptor → file, innermost stage last.
@@ -96,6 +115,7 @@ func (p *Pending) buildChain(opts Options) error {
 	}
 	comp, err := opts.Compression.compressor(enc)
 	if err != nil {
+		_ = enc.Close()
 		return fmt.Errorf("store: start compression: %w", err)
 	}
 	p.stages = []io.WriteCloser{comp, enc}
@@ -115,7 +135,7 @@ func (p *Pending) Write(b []byte) (int, error) {
 	n, err := p.input.Write(b)
 	p.meta.DumpSize += int64(n)
 	if err != nil {
-		p.err = fmt.Errorf("store: write %s: %w", p.tmp.Name(), err)
+		p.err = fmt.Errorf("store: %w", err) // err names the file
 	}
 	return n, p.err
 }
@@ -125,6 +145,9 @@ func (p *Pending) Write(b []byte) (int, error) {
 // files and orphan sidecars, which Cleanup removes. It returns the archive's path
 // and metadata. On error nothing is left behind.
 func (p *Pending) Commit() (string, Meta, error) {
+	if p.committed {
+		return "", Meta{}, errors.New("store: archive already committed")
+	}
 	if p.err != nil {
 		p.Abort()
 		return "", Meta{}, p.err
@@ -145,8 +168,10 @@ func (p *Pending) Commit() (string, Meta, error) {
 		}
 		err := p.publish(final)
 		if err == nil {
-			closeErr := p.tmp.Close()
-			return final, p.meta, closeErr
+			p.committed = true
+			// Closing releases the lock; the file is already durable under its name.
+			_ = p.tmp.Close()
+			return final, p.meta, nil
 		}
 		if !errors.Is(err, os.ErrExist) || attempt >= 100 {
 			p.Abort()
@@ -160,20 +185,21 @@ func (p *Pending) finish() error {
 	p.closed = true
 	for _, s := range p.stages {
 		if err := s.Close(); err != nil {
-			return fmt.Errorf("store: finish %s: %w", p.tmp.Name(), err)
+			return fmt.Errorf("store: finish the archive: %w", err) // err names the file
 		}
 	}
 	if err := p.buffered.Flush(); err != nil {
-		return fmt.Errorf("store: write %s: %w", p.tmp.Name(), err)
+		return fmt.Errorf("store: finish the archive: %w", err)
 	}
 	if err := p.tmp.Sync(); err != nil {
-		return fmt.Errorf("store: sync %s: %w", p.tmp.Name(), err)
+		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }
 
-// publish writes the sidecars of final, then renames the archive to final. An
-// os.ErrExist error means the name is taken and nothing of ours remains there.
+// publish writes the sidecars of final, then renames the archive to final, then
+// makes the directory durable. An os.ErrExist error means the name is taken; on any
+// error nothing of ours remains under final's names.
 func (p *Pending) publish(final string) (err error) {
 	p.meta.File = filepath.Base(final)
 	metaJSON, err := json.MarshalIndent(p.meta, "", "  ")
@@ -181,11 +207,11 @@ func (p *Pending) publish(final string) (err error) {
 		return err
 	}
 	checksum := fmt.Sprintf("%s  %s\n", p.meta.SHA256, p.meta.File)
-	var written []string
+	var published []string
 	defer func() {
-		if err != nil {
-			for _, w := range written {
-				_ = os.Remove(w)
+		if err != nil { // archive first, as Prune does: never an archive without sidecars
+			for i := len(published) - 1; i >= 0; i-- {
+				_ = os.Remove(published[i])
 			}
 		}
 	}()
@@ -196,23 +222,28 @@ func (p *Pending) publish(final string) (err error) {
 		if err := writeFileAtomic(sc.path, sc.data); err != nil {
 			return err
 		}
-		written = append(written, sc.path)
+		published = append(published, sc.path)
 	}
 	if err := renameNoReplace(p.tmp.Name(), final); err != nil {
 		return err
 	}
+	published = append(published, final)
 	return syncDir(filepath.Dir(final))
 }
 
-// Abort discards the archive. It is safe to call more than once, and after Commit.
+// Abort discards the archive. It is safe to call more than once, and after Commit,
+// when it does nothing.
 func (p *Pending) Abort() {
+	if p.committed {
+		return
+	}
 	if !p.closed {
 		p.closed = true
 		for _, s := range p.stages {
-			_ = s.Close()
+			_ = s.Close() // stops the compressor's goroutines
 		}
 	}
-	if err := p.tmp.Close(); err == nil || !errors.Is(err, os.ErrClosed) {
+	if err := p.tmp.Close(); !errors.Is(err, os.ErrClosed) {
 		_ = os.Remove(p.tmp.Name())
 	}
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,63 +13,114 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"filippo.io/age/agessh"
+	"golang.org/x/crypto/ssh"
 )
 
 func TestWriteAndOpenRoundTrip(t *testing.T) {
-	id, err := age.GenerateX25519Identity()
+	id, x25519 := testKey(t)
+	sshPub, sshPriv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sshKey, err := ssh.NewPublicKey(sshPub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshID, err := agessh.NewEd25519Identity(sshPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshEnc, err := RecipientEncryption("test", []string{string(ssh.MarshalAuthorizedKey(sshKey))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed, err := RecipientEncryption("test", []string{id.Recipient().String(), string(ssh.MarshalAuthorizedKey(sshKey))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	passEnc, err := PassphraseEncryption("test", "correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	passID, err := PassphraseIdentity("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	data := make([]byte, 3<<20)
 	_, _ = rand.Read(data[:1<<20]) // part incompressible, part not
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, tc := range []struct {
-		comp    Compression
-		enc     Encryption
-		wantExt string
+		name     string
+		comp     Compression
+		enc      Encryption
+		ids      []age.Identity
+		wantExt  string
+		wantMode string
 	}{
-		{Zstd, Encryption{}, ".sql.zst"},
-		{Gzip, Encryption{}, ".sql.gz"},
-		{None, Encryption{}, ".sql"},
-		{Zstd, Encryption{Recipients: []age.Recipient{id.Recipient()}, Mode: "x25519", Fingerprints: []string{Fingerprint(id.Recipient().String())}}, ".sql.zst.age"},
+		{"zstd", Zstd, Encryption{}, nil, ".sql.zst", ModeNone},
+		{"gzip", Gzip, Encryption{}, nil, ".sql.gz", ModeNone},
+		{"none", None, Encryption{}, nil, ".sql", ModeNone},
+		{"default is zstd", "", Encryption{}, nil, ".sql.zst", ModeNone},
+		{"zstd x25519", Zstd, x25519, []age.Identity{id}, ".sql.zst.age", ModeX25519},
+		{"gzip ssh", Gzip, sshEnc, []age.Identity{sshID}, ".sql.gz.age", ModeSSH},
+		{"none mixed, opened by ssh key", None, mixed, []age.Identity{sshID}, ".sql.age", ModeMixed},
+		{"zstd passphrase", Zstd, passEnc, []age.Identity{passID}, ".sql.zst.age", ModePassphrase},
 	} {
-		t.Run(string(tc.comp)+tc.wantExt, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()
-			p, err := Create(root, Meta{Name: "db", Engine: "postgres", Created: created}, "sql", Options{Compression: tc.comp, Encryption: tc.enc})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := io.Copy(p, bytes.NewReader(data)); err != nil {
-				t.Fatal(err)
-			}
-			path, meta, err := p.Commit()
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, meta := writeArchive(t, root, "db", created, data, Options{Compression: tc.comp, Encryption: tc.enc})
 			want := filepath.Join(root, "db", "2026-01-02", "db-20260102T030405Z"+tc.wantExt)
 			if path != want {
 				t.Errorf("path = %s, want %s", path, want)
 			}
-			if meta.DumpSize != int64(len(data)) || meta.File != filepath.Base(want) {
+			if meta.DumpSize != int64(len(data)) || meta.File != filepath.Base(want) || meta.Format != MetaFormat {
 				t.Errorf("meta = %+v", meta)
 			}
-			if err := VerifyChecksum(path); err != nil {
-				t.Fatal(err)
+			if meta.Encryption.Mode != tc.wantMode || len(meta.Encryption.Recipients) != len(tc.enc.Fingerprints) {
+				t.Errorf("encryption metadata = %+v, want mode %s", meta.Encryption, tc.wantMode)
 			}
-			r, err := Open(path, id)
+			onDisk, err := Verify(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := io.ReadAll(r)
-			r.Close()
-			if err != nil || !bytes.Equal(got, data) {
-				t.Fatalf("read back %d bytes, %v; want the %d written", len(got), err, len(data))
+			if onDisk.SHA256 != meta.SHA256 || onDisk.Size != meta.Size {
+				t.Errorf("metadata on disk %+v differs from Commit's %+v", onDisk, meta)
+			}
+			if got := readBack(t, path, tc.ids...); !bytes.Equal(got, data) {
+				t.Fatalf("read back %d bytes; want the %d written", len(got), len(data))
 			}
 			entries, _ := os.ReadDir(filepath.Dir(path))
 			if len(entries) != 3 {
 				t.Errorf("directory holds %d files, want archive + 2 sidecars", len(entries))
 			}
 		})
+	}
+}
+
+func TestMetadataHoldsNoKeyMaterial(t *testing.T) {
+	id, enc := testKey(t)
+	root := t.TempDir()
+	path, _ := writeArchive(t, root, "db", time.Time{}, []byte("x"), Options{Encryption: enc})
+	raw, err := os.ReadFile(path + MetaExt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{id.String(), id.Recipient().String()} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("metadata contains key material %.12s...", secret)
+		}
+	}
+	if !bytes.Contains(raw, []byte(Fingerprint(id.Recipient().String()))) {
+		t.Errorf("metadata lacks the recipient's fingerprint:\n%s", raw)
+	}
+
+	passEnc, _ := PassphraseEncryption("test", "hunter2-hunter2")
+	path, _ = writeArchive(t, root, "db", time.Time{}, []byte("y"), Options{Encryption: passEnc})
+	raw, _ = os.ReadFile(path + MetaExt)
+	if bytes.Contains(raw, []byte("hunter2")) || !bytes.Contains(raw, []byte(`"mode": "passphrase"`)) {
+		t.Errorf("passphrase metadata:\n%s", raw)
 	}
 }
 
@@ -79,36 +132,104 @@ func TestAbortLeavesNothing(t *testing.T) {
 	}
 	_, _ = p.Write([]byte("partial dump"))
 	p.Abort()
-	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			t.Errorf("left behind: %s", path)
-		}
-		return nil
-	})
+	p.Abort() // twice is fine
+	if files := filesUnder(t, root); len(files) != 0 {
+		t.Errorf("left behind: %v", files)
+	}
+	if _, _, err := p.Commit(); err == nil {
+		t.Error("Commit after Abort succeeded")
+	}
+}
+
+func TestCommitThenAbortKeepsArchive(t *testing.T) {
+	root := t.TempDir()
+	p, err := Create(root, Meta{Name: "db"}, "sql", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = p.Write([]byte("dump"))
+	path, _, err := p.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Abort() // as a deferred Abort does
+	if _, err := Verify(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.Commit(); err == nil {
+		t.Error("second Commit succeeded")
+	}
 }
 
 func TestSameSecondKeepsBoth(t *testing.T) {
 	root := t.TempDir()
 	created := time.Now()
 	var paths []string
-	for i := 0; i < 2; i++ {
-		p, err := Create(root, Meta{Name: "db", Created: created}, "sql", Options{Compression: None})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = p.Write([]byte(strings.Repeat("x", i+1)))
-		path, _, err := p.Commit()
-		if err != nil {
-			t.Fatal(err)
-		}
+	for i := 0; i < 3; i++ {
+		path, _ := writeArchive(t, root, "db", created, []byte(strings.Repeat("x", i+1)), Options{Compression: None})
 		paths = append(paths, path)
 	}
-	if paths[0] == paths[1] {
-		t.Fatalf("second archive overwrote the first: %v", paths)
+	if paths[0] == paths[1] || paths[1] == paths[2] {
+		t.Fatalf("an archive overwrote another: %v", paths)
 	}
-	for _, p := range paths {
-		if err := VerifyChecksum(p); err != nil {
+	for i, p := range paths {
+		if _, err := Verify(p); err != nil {
 			t.Error(err)
+		}
+		if got := readBack(t, p); len(got) != i+1 {
+			t.Errorf("%s holds %q", p, got)
 		}
 	}
 }
+
+func TestCreateRejectsBadNames(t *testing.T) {
+	root := t.TempDir()
+	for _, name := range []string{"", ".hidden", "a/b", "../up", "a b", strings.Repeat("n", 201)} {
+		if _, err := Create(root, Meta{Name: name}, "sql", Options{}); err == nil {
+			t.Errorf("Create accepted name %q", name)
+		}
+	}
+	for _, ext := range []string{"", "SQL", "a.b", "../x"} {
+		if _, err := Create(root, Meta{Name: "db"}, ext, Options{}); err == nil {
+			t.Errorf("Create accepted extension %q", ext)
+		}
+	}
+	if _, err := Create(root, Meta{Name: "db"}, "sql", Options{Compression: "lz4"}); err == nil {
+		t.Error("Create accepted compression lz4")
+	}
+	if files := filesUnder(t, root); len(files) != 0 {
+		t.Errorf("left behind: %v", files)
+	}
+}
+
+func TestWriteErrorIsSticky(t *testing.T) {
+	root := t.TempDir()
+	p, err := Create(root, Meta{Name: "db"}, "sql", Options{Compression: None})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.err = errors.New("disk full") // as a failed write would leave it
+	if _, err := p.Write([]byte("more")); err == nil {
+		t.Error("Write after a failure succeeded")
+	}
+	if _, _, err := p.Commit(); err == nil {
+		t.Error("Commit after a failed write succeeded")
+	}
+	if files := filesUnder(t, root); len(files) != 0 {
+		t.Errorf("left behind: %v", files)
+	}
+}
+
+func filesUnder(t testing.TB, root string) []string {
+	t.Helper()
+	var files []string
+	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	return files
+}
+
+var _ io.Writer = (*Pending)(nil)

@@ -40,6 +40,11 @@ var commands = map[string]command{
 	"plan":    {"show what the agent would back up, when and where, without running anything", runPlan},
 	"restore": {"restore an archive into a container: restore ARCHIVE --container NAME", runRestore},
 	"labels":  {"check labels or show an example: labels check [CONTAINER...] | labels example ENGINE", runLabels},
+	"archive": {"pack stdin into an archive, or unpack one to stdout: archive pack|unpack ...", runArchive},
+	"verify":  {"check archives' checksums (--deep: read them back too): verify PATH...", runVerify},
+	"list":    {"list the archives under a directory: list [DIR] [--json]", runList},
+	"prune":   {"apply the retention policy: prune [DIR] [--dry-run]", runPrune},
+	"keygen":  {"write a new age identity file, print its public key: keygen --output FILE", runKeygen},
 	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {
 		_, err := fmt.Fprintln(env.stdout, version.Version)
 		return err

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPruneRemovesWhatThePlanSays(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	var paths []string
+	for i := 5; i >= 0; i-- {
+		p, _ := writeArchive(t, root, "db", now.Add(-time.Duration(i)*24*time.Hour), []byte("dump"), Options{})
+		paths = append(paths, p)
+	}
+	otherName, _ := writeArchive(t, root, "cache", now.Add(-10*24*time.Hour), []byte("x"), Options{})
+
+	// Dry run: decisions, nothing removed.
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(decisions) != 6 || decisions[0].Keep || !decisions[5].Keep {
+		t.Fatalf("decisions = %+v", decisions)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("dry run removed %s", p)
+		}
+	}
+
+	if _, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, false); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		_, err := os.Stat(p)
+		if kept := i >= 4; kept != (err == nil) {
+			t.Errorf("%s: kept=%v, stat error %v", p, kept, err)
+		}
+		for _, sc := range []string{p + ChecksumExt, p + MetaExt} {
+			if _, scErr := os.Stat(sc); (scErr == nil) != (err == nil) {
+				t.Errorf("sidecar %s outlived (or died before) its archive", sc)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(paths[0])); !os.IsNotExist(err) {
+		t.Errorf("an emptied day directory stays: %v", err)
+	}
+	if _, err := Verify(otherName); err != nil {
+		t.Errorf("another name's archive suffered: %v", err)
+	}
+}
+
+func TestPruneNeverRemovesNewestVerified(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	var paths []string
+	for i := 3; i >= 0; i-- {
+		p, _ := writeArchive(t, root, "db", now.Add(-time.Duration(i)*24*time.Hour), []byte("dump"), Options{})
+		paths = append(paths, p)
+	}
+	// The two newest are damaged: the third newest is the newest good one.
+	for _, p := range paths[2:] {
+		if err := os.WriteFile(p, []byte("DUMP"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 1}, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !decisions[1].Keep || decisions[0].Keep {
+		t.Errorf("decisions = %+v", decisions)
+	}
+	if _, err := Verify(paths[1]); err != nil {
+		t.Errorf("the newest good archive is gone or damaged: %v", err)
+	}
+	// Everything too old by age: the newest good one still stays.
+	decisions, err = Prune(context.Background(), root, "db", Policy{MaxAge: time.Hour}, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(paths[1]); err != nil {
+		t.Errorf("max age removed the only good archive: %v (%+v)", err, decisions)
+	}
+}
+
+func TestPruneRejectsBadName(t *testing.T) {
+	if _, err := Prune(context.Background(), t.TempDir(), "../etc", Policy{MaxCount: 1}, time.Now(), false); err == nil {
+		t.Error("Prune accepted a name with a path in it")
+	}
+}
+
+func TestPruneRotatesEncryptedArchives(t *testing.T) {
+	root := t.TempDir()
+	_, enc := testKey(t) // the pruner never sees the private key
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	var paths []string
+	for i := 4; i >= 0; i-- {
+		p, _ := writeArchive(t, root, "db", now.Add(-time.Duration(i)*time.Hour), []byte("secret dump"), Options{Encryption: enc})
+		paths = append(paths, p)
+	}
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		_, statErr := os.Stat(p)
+		if kept := i >= 3; kept != (statErr == nil) || decisions[i].Keep != kept {
+			t.Errorf("%s: on disk %v, decision %+v; want kept=%v", p, statErr == nil, decisions[i], kept)
+		}
+	}
+	if !strings.HasPrefix(decisions[4].Reason, "newest archive that passes verify") {
+		t.Errorf("the newest encrypted archive was not verified without its key: %q", decisions[4].Reason)
+	}
+}
