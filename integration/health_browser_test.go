@@ -138,6 +138,10 @@ func checkDashboardInBrowser(t *testing.T, w *healthWorld) {
 		fail("read the page", err)
 	}
 	w.bodies["browser: the page after the backup"] = dom
+	// Unfold the failure's error for the screenshot.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details").forEach(d => d.open = true), 0`)); err != nil {
+		fail("open the error", err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		fail("screenshot", err)
