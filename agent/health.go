@@ -106,7 +106,7 @@ func (a *Agent) dockerChecks(ctx context.Context) []HealthCheck {
 	defer cancel()
 	docker := HealthCheck{Check: "docker", OK: true, Detail: "the daemon answers"}
 	if err := a.dc.Ping(pctx); err != nil {
-		docker.OK, docker.Detail = false, err.Error()
+		docker.OK, docker.Detail = false, strings.TrimPrefix(err.Error(), "docker: ")
 	}
 	events := HealthCheck{Check: "docker_events", OK: true}
 	connected, lastSync := a.Connected()
