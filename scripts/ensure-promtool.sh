@@ -27,4 +27,4 @@ if [ ! -x "$bin" ]; then
   install -m 0755 "$work/root/usr/bin/promtool" "$bin"
 fi
 ln -sf "$bin" /usr/local/bin/promtool
-promtool --version >&2
+"$bin" --version >&2
