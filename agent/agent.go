@@ -49,9 +49,8 @@ type Agent struct {
 	history *History // set by Run before ready
 
 	// For health, status and metrics (health.go, status.go, inventory.go).
-	started   time.Time    // when New made the agent: its uptime
-	checks    healthChecks // extra /health checks (AddHealthCheck)
-	inventory *inventory   // the destinations' archives and free space, cached
+	started   time.Time  // when New made the agent: its uptime
+	inventory *inventory // the destinations' archives and free space, cached
 
 	runCtx  context.Context
 	slots   chan struct{} // one per BT_THREADS
@@ -64,6 +63,7 @@ type Agent struct {
 	stopping  bool
 	connected bool
 	lastSync  time.Time
+	checks    []HealthCheck // AddHealthCheck: extra conditions of /health
 }
 
 // New builds an agent from the configuration. It does not contact Docker or touch

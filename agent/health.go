@@ -7,7 +7,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -19,7 +18,7 @@ type Health struct {
 	Status  string        `json:"status"` // "ok" or "unhealthy"
 	Time    time.Time     `json:"time"`
 	Targets TargetCounts  `json:"targets"`
-	Checks  []HealthCheck `json:"checks"`
+	Checks  []CheckResult `json:"checks"`
 	Reasons []string      `json:"reasons,omitempty"`
 }
 
@@ -34,34 +33,12 @@ type TargetCounts struct {
 // OK reports whether every check passed.
 func (h Health) OK() bool { return h.Status == "ok" }
 
-// HealthCheck is one thing /health looked at.
-type HealthCheck struct {
+// CheckResult is one thing /health looked at.
+type CheckResult struct {
 	Check   string `json:"check"`             // docker, docker_events, state_dir, destination, target, or an added check's name
 	Subject string `json:"subject,omitempty"` // the destination root or the target's backup name
 	OK      bool   `json:"ok"`
 	Detail  string `json:"detail"`
-}
-
-// HealthCheckFunc is an extra check for /health (the plugin adds its volume
-// driver's); a non-nil error fails the check with its message as the reason.
-type HealthCheckFunc func(ctx context.Context) error
-
-type namedCheck struct {
-	name string
-	fn   HealthCheckFunc
-}
-
-// healthChecks holds the checks added with AddHealthCheck.
-type healthChecks struct {
-	mu   sync.Mutex
-	list []namedCheck
-}
-
-// AddHealthCheck adds a check to /health, under name.
-func (a *Agent) AddHealthCheck(name string, fn HealthCheckFunc) {
-	a.checks.mu.Lock()
-	defer a.checks.mu.Unlock()
-	a.checks.list = append(a.checks.list, namedCheck{name, fn})
 }
 
 // healthTimeout bounds each check that talks to Docker or to an added check.
@@ -81,7 +58,7 @@ const stateProbePrefix = historyFile + ".tmp-health-"
 // and no target's backups are overdue or stopped by wrong labels (see Deadline).
 func (a *Agent) Health(ctx context.Context) Health {
 	now := time.Now()
-	var checks []HealthCheck
+	var checks []CheckResult
 	checks = append(checks, a.dockerChecks(ctx)...)
 	checks = append(checks, a.storageChecks(ctx)...)
 	checks = append(checks, a.extraChecks(ctx)...)
@@ -101,14 +78,14 @@ func (a *Agent) Health(ctx context.Context) Health {
 	return h
 }
 
-func (a *Agent) dockerChecks(ctx context.Context) []HealthCheck {
+func (a *Agent) dockerChecks(ctx context.Context) []CheckResult {
 	pctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	docker := HealthCheck{Check: "docker", OK: true, Detail: "the daemon answers"}
+	docker := CheckResult{Check: "docker", OK: true, Detail: "the daemon answers"}
 	if err := a.dc.Ping(pctx); err != nil {
 		docker.OK, docker.Detail = false, strings.TrimPrefix(err.Error(), "docker: ")
 	}
-	events := HealthCheck{Check: "docker_events", OK: true}
+	events := CheckResult{Check: "docker_events", OK: true}
 	connected, lastSync := a.Connected()
 	switch {
 	case connected:
@@ -118,23 +95,23 @@ func (a *Agent) dockerChecks(ctx context.Context) []HealthCheck {
 	default:
 		events.OK, events.Detail = false, "the events stream broke; reconnecting (last full list at "+lastSync.UTC().Format(time.RFC3339)+")"
 	}
-	return []HealthCheck{docker, events}
+	return []CheckResult{docker, events}
 }
 
 // storageChecks proves the state directory and each destination writable by
 // creating and removing a small file in it.
-func (a *Agent) storageChecks(ctx context.Context) []HealthCheck {
-	state := HealthCheck{Check: "state_dir", Subject: a.cfg.StateDir, OK: true, Detail: "writable"}
+func (a *Agent) storageChecks(ctx context.Context) []CheckResult {
+	state := CheckResult{Check: "state_dir", Subject: a.cfg.StateDir, OK: true, Detail: "writable"}
 	if err := probeWritable(a.cfg.StateDir, stateProbePrefix); err != nil {
 		state.OK, state.Detail = false, err.Error()
 	}
-	out := []HealthCheck{state}
+	out := []CheckResult{state}
 	roots, err := a.dests.Roots(ctx)
 	if err != nil {
-		return append(out, HealthCheck{Check: "destination", OK: false, Detail: "cannot list the backup destinations: " + err.Error()})
+		return append(out, CheckResult{Check: "destination", OK: false, Detail: "cannot list the backup destinations: " + err.Error()})
 	}
 	for _, root := range roots {
-		c := HealthCheck{Check: "destination", Subject: root, OK: true, Detail: "writable"}
+		c := CheckResult{Check: "destination", Subject: root, OK: true, Detail: "writable"}
 		if err := probeWritable(root, probePrefix); err != nil {
 			c.OK, c.Detail = false, err.Error()
 		}
@@ -165,15 +142,14 @@ func probeWritable(dir, prefix string) error {
 	return nil
 }
 
-func (a *Agent) extraChecks(ctx context.Context) []HealthCheck {
-	a.checks.mu.Lock()
-	list := append([]namedCheck(nil), a.checks.list...)
-	a.checks.mu.Unlock()
-	out := make([]HealthCheck, 0, len(list))
-	for _, nc := range list {
+// extraChecks runs the checks added with AddHealthCheck (healthcheck.go).
+func (a *Agent) extraChecks(ctx context.Context) []CheckResult {
+	list := a.HealthChecks()
+	out := make([]CheckResult, 0, len(list))
+	for _, hc := range list {
 		cctx, cancel := context.WithTimeout(ctx, healthTimeout)
-		c := HealthCheck{Check: nc.name, OK: true, Detail: "ok"}
-		if err := nc.fn(cctx); err != nil {
+		c := CheckResult{Check: hc.Name, OK: true, Detail: "ok"}
+		if err := hc.Check(cctx); err != nil {
 			c.OK, c.Detail = false, err.Error()
 		}
 		cancel()
@@ -186,9 +162,9 @@ func (a *Agent) extraChecks(ctx context.Context) []HealthCheck {
 // backups are overdue or whose labels keep it from being scheduled. A target whose
 // last backup failed but is not overdue yet does not fail /health: the failure is
 // already loud (log, notification, metrics), and one missed run is tolerated.
-func targetChecks(reports []TargetReport, now time.Time) (TargetCounts, []HealthCheck) {
+func targetChecks(reports []TargetReport, now time.Time) (TargetCounts, []CheckResult) {
 	counts := TargetCounts{Total: len(reports)}
-	var bad []HealthCheck
+	var bad []CheckResult
 	for _, r := range reports {
 		if r.State == StateFailing {
 			counts.Failing++
@@ -196,11 +172,11 @@ func targetChecks(reports []TargetReport, now time.Time) (TargetCounts, []Health
 		switch {
 		case r.Problem != "":
 			counts.Invalid++
-			bad = append(bad, HealthCheck{Check: "target", Subject: r.Name, Detail: fmt.Sprintf(
+			bad = append(bad, CheckResult{Check: "target", Subject: r.Name, Detail: fmt.Sprintf(
 				"container %s is not backed up: %s", r.Container, r.Problem)})
 		case r.Overdue:
 			counts.Overdue++
-			bad = append(bad, HealthCheck{Check: "target", Subject: r.Name, Detail: overdueDetail(r, now)})
+			bad = append(bad, CheckResult{Check: "target", Subject: r.Name, Detail: overdueDetail(r, now)})
 		}
 	}
 	sort.Slice(bad, func(i, j int) bool { return bad[i].Subject < bad[j].Subject })

@@ -180,7 +180,7 @@ func TestTargetStatesAndHealth(t *testing.T) {
 func TestHealthChecksDockerAndStorage(t *testing.T) {
 	a := testAgent(t, nil)
 	h := a.Health(context.Background())
-	byCheck := map[string]HealthCheck{}
+	byCheck := map[string]CheckResult{}
 	for _, c := range h.Checks {
 		byCheck[c.Check] = c
 	}
