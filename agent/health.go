@@ -10,12 +10,15 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/baktainer/baktainer/version"
 )
 
 // Health is the answer of /health: status "ok" (HTTP 200) when every check
 // passed, else "unhealthy" (HTTP 503) with one reason per failed check.
 type Health struct {
 	Status  string        `json:"status"` // "ok" or "unhealthy"
+	Version string        `json:"version"`
 	Time    time.Time     `json:"time"`
 	Targets TargetCounts  `json:"targets"`
 	Checks  []CheckResult `json:"checks"`
@@ -63,8 +66,15 @@ func (a *Agent) Health(ctx context.Context) Health {
 	checks = append(checks, a.storageChecks(ctx)...)
 	checks = append(checks, a.extraChecks(ctx)...)
 	counts, bad := targetChecks(a.TargetReports(ctx), now)
-	checks = append(checks, bad...)
-	h := Health{Status: "ok", Time: now.UTC(), Targets: counts, Checks: checks}
+	h := NewHealth(append(checks, bad...), now)
+	h.Targets = counts
+	return h
+}
+
+// NewHealth sums checks up into a /health answer: unhealthy, with one reason
+// each, when any failed. The plugin uses it too when it refuses to start.
+func NewHealth(checks []CheckResult, now time.Time) Health {
+	h := Health{Status: "ok", Version: version.Version, Time: now.UTC(), Checks: checks}
 	for _, c := range checks {
 		if !c.OK {
 			h.Status = "unhealthy"
@@ -76,6 +86,15 @@ func (a *Agent) Health(ctx context.Context) Health {
 		}
 	}
 	return h
+}
+
+// ServeHealth writes h as /health does: 200 when ok, else 503.
+func ServeHealth(w http.ResponseWriter, h Health) {
+	status := http.StatusOK
+	if !h.OK() {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, h)
 }
 
 func (a *Agent) dockerChecks(ctx context.Context) []CheckResult {
@@ -244,10 +263,5 @@ func (a *Agent) grace() time.Duration {
 
 // serveHealth answers /health: 200 when healthy, 503 with the reasons otherwise.
 func (a *Agent) serveHealth(w http.ResponseWriter, r *http.Request) {
-	h := a.Health(r.Context())
-	status := http.StatusOK
-	if !h.OK() {
-		status = http.StatusServiceUnavailable
-	}
-	writeJSON(w, status, h)
+	ServeHealth(w, a.Health(r.Context()))
 }

@@ -211,7 +211,7 @@ func TestHealthStatusMetricsDashboard(t *testing.T) {
 			t.Fatalf("the failing target is overdue already (deadline %s): the machine is too slow for this test's timing", bad.Deadline)
 		}
 		status, h := w.health(t)
-		if status != 200 || !h.OK() || len(h.Reasons) != 0 {
+		if status != 200 || !h.OK() || len(h.Reasons) != 0 || h.Version == "" {
 			t.Fatalf("/health = HTTP %d %+v; want 200: Docker answers, the destination is writable, nothing overdue yet", status, h)
 		}
 		if h.Targets != (agent.TargetCounts{Total: 2, Failing: 1}) {
