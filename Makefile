@@ -91,3 +91,17 @@ registry:
 
 # The plugin tests push to a local registry: build it before the tests start.
 test-integration: registry
+
+# ── Health, status, metrics and the dashboard (docs/METRICS.md) ─────────────────
+.PHONY: browser promtool
+
+## browser: Debian's chromium for the dashboard tests (installed once)
+browser:
+	scripts/ensure-browser.sh
+
+## promtool: promtool from Debian's prometheus package, extracted, never started (cached)
+promtool:
+	scripts/ensure-promtool.sh
+
+# The health tests drive the dashboard in Chromium and check metrics and alert rules with promtool.
+test-integration: browser promtool

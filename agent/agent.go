@@ -48,6 +48,10 @@ type Agent struct {
 
 	history *History // set by Run before ready
 
+	// For health, status and metrics (health.go, status.go, inventory.go).
+	started   time.Time  // when New made the agent: its uptime
+	inventory *inventory // the destinations' archives and free space, cached
+
 	runCtx  context.Context
 	slots   chan struct{} // one per BT_THREADS
 	running sync.WaitGroup
@@ -59,6 +63,7 @@ type Agent struct {
 	stopping  bool
 	connected bool
 	lastSync  time.Time
+	checks    []HealthCheck // AddHealthCheck: extra conditions of /health
 }
 
 // New builds an agent from the configuration. It does not contact Docker or touch
@@ -67,7 +72,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	if cfg.Threads < 1 || cfg.Location == nil || cfg.Schedule == "" || cfg.StateDir == "" {
 		return nil, errors.New("agent: configuration not loaded (use config.Load)")
 	}
-	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log,
+	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log, started: time.Now(),
 		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads),
 		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}}
 	if a.log == nil {
@@ -87,6 +92,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	if a.dests == nil {
 		a.dests = Directory{Dir: cfg.BackupDir}
 	}
+	a.inventory = newInventory(a.dests)
 	n, err := notify.New(cfg.Notify, a.log)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
@@ -96,7 +102,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		cron: cron.New(cron.WithLocation(cfg.Location), cron.WithLogger(cron.DiscardLogger))}
 	a.server = newServer(cfg.Server, a.log)
 	a.routes(a.server)
-	a.obs.add(notifyObserver{n})
+	a.obs.add(notifyObserver{n}, a.inventory)
 	a.obs.add(deps.Observers...)
 	return a, nil
 }

@@ -20,6 +20,7 @@ func (a *Agent) routes(s *Server) {
 	s.Handle("GET /api/v1/backups", http.HandlerFunc(a.listBackups))
 	s.Handle("GET /api/v1/backups/{id}", http.HandlerFunc(a.getBackup))
 	s.Handle("GET /api/v1/targets", http.HandlerFunc(a.listTargets))
+	a.statusRoutes(s) // /health and /status (status.go)
 }
 
 // postBackup queues a backup now: 202 with the attempt; 404 for a container that is

@@ -28,7 +28,7 @@ type Server struct {
 
 func newServer(cfg config.Server, log *logrus.Entry) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: log.WithField("component", "http")}
-	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: guardBrowsers(cfg, s.mux), ReadHeaderTimeout: 10 * time.Second} // origin.go
 	return s
 }
 

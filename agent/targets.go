@@ -210,7 +210,7 @@ func (a *Agent) status(e *entry, now time.Time) TargetStatus {
 		s.Engine, s.Database = e.engine.Name(), e.engine.Database(e.target)
 	}
 	if e.problem != nil {
-		s.Problem = e.problem.Error()
+		s.Problem = a.scrub(e.problem.Error(), e.target)
 		s.Schedule = ""
 	} else {
 		s.NextRun = e.nextRun(now, a.cfg.Location)

@@ -5,6 +5,8 @@ package integration
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"os"
 	"os/exec"
@@ -19,12 +21,15 @@ import (
 // buildBaktainer builds the real baktainer binary once per test run, into a fixed
 // cache path (rebuilt, incrementally, by every run).
 var buildBaktainer = sync.OnceValues(func() (string, error) {
-	dir := filepath.Join(os.TempDir(), "baktainer-itest-bin")
+	_, file, _, _ := runtime.Caller(0)
+	repo := filepath.Dir(filepath.Dir(file))
+	// One cache per work tree: test runs of other clones on this machine must not
+	// swap the binary under this one.
+	sum := sha256.Sum256([]byte(repo))
+	dir := filepath.Join(os.TempDir(), "baktainer-itest-bin-"+hex.EncodeToString(sum[:6]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	_, file, _, _ := runtime.Caller(0)
-	repo := filepath.Dir(filepath.Dir(file))
 	bin := filepath.Join(dir, "baktainer")
 	cmd := exec.Command("go", "build", "-tags", "nosystemd", "-o", bin, "./cmd/baktainer")
 	cmd.Dir = repo

@@ -23,6 +23,9 @@ func runAgent(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := attachWeb(a); err != nil {
+		return err
+	}
 	return a.Run(ctx)
 }
 
