@@ -59,6 +59,7 @@ type Agent struct {
 	stopping  bool
 	connected bool
 	lastSync  time.Time
+	checks    []HealthCheck // AddHealthCheck: extra conditions of /health
 }
 
 // New builds an agent from the configuration. It does not contact Docker or touch
