@@ -280,7 +280,9 @@ func TestLockHonoursContext(t *testing.T) {
 func TestRefusingDriver(t *testing.T) {
 	l := sockets.NewInmemSocket("baktainer-refusing", 1)
 	defer l.Close()
-	go func() { _ = Refusing{Reason: errors.New("baktainer plugin cannot start: BT_CRON: bad")}.Handler().Serve(l) }()
+	go func() {
+		_ = Refusing{Reason: errors.New("baktainer plugin cannot start: BT_CRON: bad")}.Handler().Serve(l)
+	}()
 	r := &rig{t: t, client: &http.Client{Transport: &http.Transport{Dial: l.Dial}}}
 	for endpoint, req := range map[string]any{
 		"Create": volume.CreateRequest{Name: "v"}, "List": nil, "Get": volume.GetRequest{Name: "v"},

@@ -180,7 +180,9 @@ func healthHandler(checks func() []agent.HealthCheck) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "version": version.Version, "checks": results})
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // the reasons carry shell commands with &&
+		_ = enc.Encode(map[string]any{"status": status, "version": version.Version, "checks": results})
 	})
 }
 

@@ -7,10 +7,13 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/baktainer/baktainer/agent"
+	"github.com/baktainer/baktainer/config"
 )
 
 func TestHealthHandler(t *testing.T) {
@@ -76,5 +79,51 @@ func TestRunTasksStopsAllOnFirstFailure(t *testing.T) {
 	cancel()
 	if err := runTasks(ctx, []task{{"waits", func(ctx context.Context) error { <-ctx.Done(); return nil }}}); err != nil {
 		t.Fatalf("runTasks after ctx ended = %v", err)
+	}
+}
+
+// config.json declares every setting as a settable env entry (BT_BACKUP_DIR, the
+// standalone destination, excepted), and its defaults load.
+func TestConfigJSONDeclaresEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../../config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Entrypoint []string `json:"entrypoint"`
+		Env        []struct {
+			Name     string   `json:"name"`
+			Value    string   `json:"value"`
+			Settable []string `json:"settable"`
+		} `json:"env"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatalf("config.json: %v", err)
+	}
+	values := map[string]string{}
+	for _, e := range manifest.Env {
+		if !slices.Equal(e.Settable, []string{"value"}) {
+			t.Errorf("config.json: %s is not settable", e.Name)
+		}
+		values[e.Name] = e.Value
+	}
+	known := map[string]bool{}
+	for _, v := range config.Vars() {
+		known[v.Name] = true
+		if _, ok := values[v.Name]; !ok && v.Name != "BT_BACKUP_DIR" {
+			t.Errorf("config.json lacks the setting %s", v.Name)
+		}
+	}
+	for name := range values {
+		if !known[name] {
+			t.Errorf("config.json declares %s, which baktainer does not read", name)
+		}
+	}
+	cfg, err := config.Load(func(name string) (string, bool) { v, ok := values[name]; return v, ok })
+	if err != nil || cfg.StateDir != "/data/agent" || cfg.DefaultVolume != "baktainer-backups" || cfg.Server.Addr() != "127.0.0.1:8080" {
+		t.Errorf("config.json's defaults: %+v, %v", cfg, err)
+	}
+	if !slices.Equal(manifest.Entrypoint, []string{"/baktainer", "plugin"}) {
+		t.Errorf("entrypoint = %q", manifest.Entrypoint)
 	}
 }
