@@ -294,8 +294,8 @@ func checkDataMountGuard(t *testing.T, w *pluginWorld) {
 	before, _ := os.ReadDir(def)
 	w.docker("plugin", "enable", w.alias)
 	h := w.health(http.StatusServiceUnavailable)
-	if !strings.Contains(h.Checks["plugin"], "the data mount is not the one this plugin kept its volumes on: it kept them on "+w.data) {
-		t.Fatalf("/health after an upgrade onto the default data source: %+v", h)
+	if !strings.Contains(h.Body, "the data mount is not the one this plugin kept its volumes on: it kept them on "+w.data) {
+		t.Fatalf("/health after an upgrade onto the default data source: %s", h.Body)
 	}
 	_, err := rig.TryDockerCLI(w.host, "", "volume", "create", "-d", w.alias, "x-"+w.run)
 	if err == nil || !strings.Contains(err.Error(), "docker plugin set PLUGIN data.source=DIR") {
