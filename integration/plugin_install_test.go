@@ -132,6 +132,7 @@ func TestPluginLifecycle(t *testing.T) {
 	w.docker("plugin", "upgrade", "--skip-remote-check", "--grant-all-permissions", w.alias, ref2)
 	checkDataMountGuard(t, w)
 	w.docker("plugin", "set", w.alias, "data.source="+w.data, "docker-socket.source="+w.socket())
+	checkBadSetting(t, w)
 	w.docker("plugin", "enable", w.alias)
 	w.newArchive(defaultVol, "after docker plugin upgrade")
 	w.verify("after docker plugin upgrade")
@@ -305,4 +306,22 @@ func checkDataMountGuard(t *testing.T, w *pluginWorld) {
 		t.Fatalf("the refusing plugin wrote into %s: %d entries, %d before", def, len(after), len(before))
 	}
 	w.docker("plugin", "disable", "-f", w.alias)
+}
+
+// checkBadSetting: a setting the agent cannot use does not make the plugin exit
+// (the engine would say only that its socket never appeared): it refuses every
+// volume request and answers /health 503, naming the setting.
+func checkBadSetting(t *testing.T, w *pluginWorld) {
+	t.Helper()
+	w.docker("plugin", "set", w.alias, "BT_CRON=hourly")
+	w.docker("plugin", "enable", w.alias)
+	if h := w.health(http.StatusServiceUnavailable); !strings.Contains(h.Body, "BT_CRON") || !strings.Contains(h.Body, "hourly") {
+		t.Fatalf("/health with BT_CRON=hourly: %s", h.Body)
+	}
+	if _, err := rig.TryDockerCLI(w.host, "", "volume", "create", "-d", w.alias, "x-"+w.run); err == nil ||
+		!strings.Contains(err.Error(), "baktainer plugin cannot start: BT_CRON") {
+		t.Fatalf("docker volume create with BT_CRON=hourly: %v", err)
+	}
+	w.docker("plugin", "disable", "-f", w.alias)
+	w.docker("plugin", "set", w.alias, "BT_CRON=0 0 * * *")
 }
