@@ -54,7 +54,7 @@ func (a *Agent) open(ctx context.Context, t engines.Target) (Destination, error)
 	return d, nil
 }
 
-// options are the store options of an archive of t written to d.
+// options are the store options of an archive written to d.
 func (a *Agent) options(d Destination) store.Options {
 	opts := store.Options{Compression: a.cfg.Compression, Encryption: a.cfg.Encryption}
 	if d.Encryption != nil {
