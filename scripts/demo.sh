@@ -107,7 +107,7 @@ step "done: the plugin keeps backing up $db every minute"
 cat <<EOF
     every attempt (the plugin's agent):  curl -s 127.0.0.1:$port/api/v1/backups
     the archives, on the host:           ls -R $data/volumes/$vol
-    the archives, read-only elsewhere:   docker run --rm -v $vol:/backups:ro $image ls -R /backups
+    the archives, read-only elsewhere:   docker run --rm --network none -v $vol:/backups:ro $image ls -R /backups
     restore one:                         $repo/bin/baktainer restore $data/$archive --container NAME
     remove the demo's database, plugin:  scripts/demo.sh clean
 EOF
