@@ -51,7 +51,7 @@ images: rig
 	scripts/build-db-images.sh
 	scripts/build-tiny-image.sh
 
-## demo: back up a labelled Postgres container on this machine's engine
+## demo: install the plugin on this machine's engine and let it back up a labelled Postgres container
 demo: images build
 	scripts/demo.sh
 

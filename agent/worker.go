@@ -136,13 +136,13 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 	if !t.Container.Running {
 		return fmt.Errorf("container %s: %w", t.Container.Name, errNotRunning)
 	}
-	root, err := a.dests.Root(tctx, t)
+	dest, err := a.open(tctx, t)
 	if err != nil {
 		return err
 	}
-	att.Destination = root
-	res, err := RunBackup(tctx, a.dc, log, Job{Target: t, Engine: eng, Root: root,
-		Options: store.Options{Compression: a.cfg.Compression, Encryption: a.cfg.Encryption}})
+	defer dest.Release()
+	att.Destination = dest.Root
+	res, err := RunBackup(tctx, a.dc, log, Job{Target: t, Engine: eng, Root: dest.Root, Options: a.options(dest)})
 	if err != nil {
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			return fmt.Errorf("container %s: timed out after %s (BT_BACKUP_TIMEOUT): %w", t.Container.Name, a.cfg.BackupTimeout, context.DeadlineExceeded)
@@ -150,14 +150,14 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 		return err
 	}
 	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
-	att.Pruned = a.prune(ctx, root, res.Meta.Name, t)
+	att.Pruned = a.prune(ctx, dest.Root, res.Meta.Name, a.policy(dest, t), t)
 	return nil
 }
 
 // prune applies retention after a successful backup. A failure is a warning: the
 // new archive is safe either way.
-func (a *Agent) prune(ctx context.Context, root, name string, t engines.Target) int {
-	decisions, err := store.Prune(ctx, root, name, retentionFor(a.cfg.Retention, t.Spec.Retention), time.Now(), false)
+func (a *Agent) prune(ctx context.Context, root, name string, p store.Policy, t engines.Target) int {
+	decisions, err := store.Prune(ctx, root, name, p, time.Now(), false)
 	removed := 0
 	for _, d := range decisions {
 		if !d.Keep {

@@ -41,6 +41,8 @@ type Config struct {
 	HistoryKeep    int           // BT_HISTORY_KEEP: attempts kept per backup name
 	LogLevel       logrus.Level  // BT_LOG_LEVEL
 
+	DefaultVolume string // BT_DEFAULT_VOLUME: in the plugin, the volume of targets without baktainer.volume
+
 	sources map[string]string // variable → "env" or "default", for Effective
 }
 

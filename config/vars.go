@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,15 @@ var vars = []Var{
 			return absolute(s)
 		},
 		show: func(c Config) string { return c.StateDir }},
+	{Name: "BT_DEFAULT_VOLUME", Default: "baktainer-backups", Help: "plugin: the backup volume of containers without a baktainer.volume label; created on first use",
+		parse: func(c *Config, s string) error {
+			c.DefaultVolume = s
+			if !regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`).MatchString(s) { // Docker's volume names
+				return fmt.Errorf("%q is not a volume name: use letters, digits, '_', '.' and '-', starting with a letter or digit", s)
+			}
+			return nil
+		},
+		show: func(c Config) string { return c.DefaultVolume }},
 	{Name: "BT_CRON", Default: "0 0 * * *", Help: "default schedule: 5-field cron or a descriptor (@daily, @hourly, @every 6h)",
 		parse: func(c *Config, s string) error {
 			c.Schedule = s

@@ -5,17 +5,40 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
 )
 
 // Destinations routes each backup target's archives to a backup volume: the one
 // its baktainer.volume label names, else the default volume (BT_DEFAULT_VOLUME),
-// created on first use. It has the method set of the agent's Destinations, so
-// the agent in the plugin uses it as is.
+// created on first use. It is the agent's Destinations in the plugin, and its
+// Opener: a backup gets its volume's retention and encryption recipients, and
+// holds the volume while it writes, so `docker volume rm` is refused meanwhile.
 type Destinations struct {
 	Volumes *Volumes
 	Default string
+}
+
+var (
+	_ agent.Destinations = Destinations{}
+	_ agent.Opener       = Destinations{}
+)
+
+// Open implements agent.Opener: t's volume, held until Release, with the
+// volume's create options as the backup's settings (the target's own
+// baktainer.retention.* labels still win; the agent decides).
+func (d Destinations) Open(ctx context.Context, t engines.Target) (agent.Destination, error) {
+	found, err := d.volume(ctx, t)
+	if err != nil {
+		return agent.Destination{}, err
+	}
+	info, release, err := d.Volumes.Hold(ctx, found.Name)
+	if err != nil { // removed in between
+		return agent.Destination{}, fmt.Errorf("container %s: backup volume %s: %w", t.Container.Name, found.Name, err)
+	}
+	return agent.Destination{Root: info.Root, Retention: info.Options.Retention,
+		Encryption: info.Options.Encryption, Release: release}, nil
 }
 
 // Root returns the root archives of t go under. A label naming a volume that

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	"github.com/docker/go-plugins-helpers/volume"
 
 	"github.com/baktainer/baktainer/docker"
@@ -55,5 +56,48 @@ func TestDestinationsRouteByLabel(t *testing.T) {
 	}
 	if got := r.list(); len(got) != 2 {
 		t.Fatalf("a wrong label created a volume: %v", got)
+	}
+}
+
+// Open gives a backup its volume's settings and holds the volume until Release.
+func TestDestinationsOpenHoldsAndCarriesSettings(t *testing.T) {
+	r := newRig(t)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ok("Create", volume.CreateRequest{Name: "enc", Options: map[string]string{
+		"recipients": id.Recipient().String(), "retention.count": "2", "remove-archives": "true"}}, nil)
+	d := Destinations{Volumes: r.vols, Default: "baktainer-backups"}
+	ctx := context.Background()
+	target := engines.Target{Container: docker.Container{Name: "shop-db"}, Spec: labels.Spec{Volume: "enc"}}
+
+	dest, err := d.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dest.Root != filepath.Join(r.data, "volumes", "enc") || dest.Retention.Count == nil || *dest.Retention.Count != 2 ||
+		dest.Retention.Days != nil || dest.Encryption == nil || dest.Encryption.Mode != "x25519" || len(dest.Encryption.Recipients) != 1 {
+		t.Fatalf("Open = %+v", dest)
+	}
+	r.fails("Remove", volume.RemoveRequest{Name: "enc"}, "a backup is being written to it")
+	dest.Release()
+	r.ok("Remove", volume.RemoveRequest{Name: "enc"}, nil)
+
+	// The default volume has no settings of its own: the agent's apply.
+	dest, err = d.Open(ctx, engines.Target{Container: docker.Container{Name: "other-db"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dest.Release()
+	if dest.Encryption != nil || dest.Retention.Count != nil || dest.Root != filepath.Join(r.data, "volumes", "baktainer-backups") {
+		t.Fatalf("Open of the default volume = %+v", dest)
+	}
+	r.fails("Remove", volume.RemoveRequest{Name: "baktainer-backups"}, "a backup is being written to it")
+
+	_, err = d.Open(ctx, engines.Target{Container: docker.Container{Name: "shop-db"}, Spec: labels.Spec{Volume: "gone"}})
+	var le *labels.Error
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "container shop-db: label baktainer.volume=") {
+		t.Fatalf("Open with a label naming no volume = %v", err)
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/docker/go-connections/sockets"
 	"github.com/docker/go-plugins-helpers/sdk"
 	"github.com/docker/go-plugins-helpers/volume"
 
@@ -271,5 +273,22 @@ func TestLockHonoursContext(t *testing.T) {
 	}
 	if err := r.vols.Check(ctx); err == nil {
 		t.Fatal("Check passed while the volumes were stuck")
+	}
+}
+
+// A plugin that cannot start answers every request with the reason.
+func TestRefusingDriver(t *testing.T) {
+	l := sockets.NewInmemSocket("baktainer-refusing", 1)
+	defer l.Close()
+	go func() {
+		_ = Refusing{Reason: errors.New("baktainer plugin cannot start: BT_CRON: bad")}.Handler().Serve(l)
+	}()
+	r := &rig{t: t, client: &http.Client{Transport: &http.Transport{Dial: l.Dial}}}
+	for endpoint, req := range map[string]any{
+		"Create": volume.CreateRequest{Name: "v"}, "List": nil, "Get": volume.GetRequest{Name: "v"},
+		"Remove": volume.RemoveRequest{Name: "v"}, "Path": volume.PathRequest{Name: "v"},
+		"Mount": volume.MountRequest{Name: "v", ID: "1"}, "Unmount": volume.UnmountRequest{Name: "v", ID: "1"},
+	} {
+		r.fails(endpoint, req, "baktainer plugin cannot start: BT_CRON: bad")
 	}
 }

@@ -106,20 +106,21 @@ func (v *Volumes) unbind(name string, x *vol) error {
 }
 
 // Hold marks the volume as being written to by a backup until release is called:
-// Remove refuses meanwhile. It returns the volume's root.
-func (v *Volumes) Hold(ctx context.Context, name string) (root string, release func(), err error) {
+// Remove refuses meanwhile. It returns the volume's description (its root and
+// options). Calling release more than once is harmless.
+func (v *Volumes) Hold(ctx context.Context, name string) (info VolumeInfo, release func(), err error) {
 	unlock, err := v.acquire(ctx)
 	if err != nil {
-		return "", nil, err
+		return VolumeInfo{}, nil, err
 	}
 	defer unlock()
 	x, err := v.lookup(name)
 	if err != nil {
-		return "", nil, err
+		return VolumeInfo{}, nil, err
 	}
 	x.holds++
 	released := false
-	return v.Root(name), func() {
+	return v.info(x), func() {
 		unlock, err := v.acquire(context.WithoutCancel(ctx))
 		if err != nil {
 			return

@@ -13,6 +13,7 @@ import (
 	"filippo.io/age/agessh"
 
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/store"
 )
 
 // The options `docker volume create -d baktainer -o KEY=VALUE` accepts. Retention
@@ -43,6 +44,9 @@ type Options struct {
 	Recipients []string
 	// RemoveArchives lets Remove delete a volume that still holds archives.
 	RemoveArchives bool
+	// Encryption is the archives' encryption to Recipients; nil when the volume
+	// has none (the agent's BT_ENCRYPTION_* apply).
+	Encryption *store.Encryption
 }
 
 // ParseOptions validates the options of a create request. Every problem is
@@ -70,15 +74,24 @@ func ParseOptions(raw map[string]string) (Options, error) {
 		Daily: count(OptRetentionDaily), Weekly: count(OptRetentionWeekly), Monthly: count(OptRetentionMonthly),
 	}
 	if v, ok := raw[OptRecipients]; ok {
+		enc := &store.Encryption{}
 		for i, r := range strings.Split(v, ",") {
 			r = strings.TrimSpace(r)
-			if err := checkRecipient(r); err != nil {
+			recipient, mode, err := parseRecipient(r)
+			if err != nil {
 				// Never repeat the value: it might be a misplaced private key.
 				fail(OptRecipients, fmt.Sprintf("entry %d: %v", i+1, err))
 				continue
 			}
 			o.Recipients = append(o.Recipients, r)
+			enc.Recipients = append(enc.Recipients, recipient)
+			enc.Fingerprints = append(enc.Fingerprints, store.Fingerprint(r))
+			if enc.Mode != "" && enc.Mode != mode {
+				mode = "mixed"
+			}
+			enc.Mode = mode
 		}
+		o.Encryption = enc
 	}
 	if v, ok := raw[OptRemoveArchives]; ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
@@ -105,28 +118,31 @@ var knownOptions = []string{
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
 }
 
-// checkRecipient accepts what `age -r` accepts: X25519 and SSH public keys.
+// parseRecipient accepts what `age -r` accepts: X25519 and SSH public keys. It
+// returns the recipient and its kind for the archives' metadata ("x25519", "ssh").
 //
 // TODO(merge with the store branch): use store.RecipientEncryption, the one
-// recipient parser, once it is on main; this only validates.
-func checkRecipient(s string) error {
+// recipient parser, once it is on main.
+func parseRecipient(s string) (age.Recipient, string, error) {
 	switch {
 	case s == "":
-		return errors.New("is empty")
+		return nil, "", errors.New("is empty")
 	case strings.HasPrefix(strings.ToUpper(s), "AGE-SECRET-KEY-"), strings.Contains(s, "PRIVATE KEY"):
-		return errors.New("is a private key; give the public key (recipient) instead")
+		return nil, "", errors.New("is a private key; give the public key (recipient) instead")
 	case strings.HasPrefix(s, "age1"):
-		if _, err := age.ParseX25519Recipient(s); err != nil {
-			return errors.New("is not a valid age X25519 public key (age1...)")
+		r, err := age.ParseX25519Recipient(s)
+		if err != nil {
+			return nil, "", errors.New("is not a valid age X25519 public key (age1...)")
 		}
-		return nil
+		return r, "x25519", nil
 	case strings.HasPrefix(s, "ssh-"):
-		if _, err := agessh.ParseRecipient(s); err != nil {
-			return errors.New("is not an SSH public key age can encrypt to (ssh-ed25519, ssh-rsa of 2048 bits or more)")
+		r, err := agessh.ParseRecipient(s)
+		if err != nil {
+			return nil, "", errors.New("is not an SSH public key age can encrypt to (ssh-ed25519, ssh-rsa of 2048 bits or more)")
 		}
-		return nil
+		return r, "ssh", nil
 	}
-	return errors.New("is not an age (age1...) or SSH (ssh-ed25519, ssh-rsa) public key")
+	return nil, "", errors.New("is not an age (age1...) or SSH (ssh-ed25519, ssh-rsa) public key")
 }
 
 // validName is what Docker's own local driver accepts, and safe as a directory name.

@@ -2,10 +2,13 @@ package plugin
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
 	"filippo.io/age"
+
+	"github.com/baktainer/baktainer/store"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -22,7 +25,7 @@ func TestParseOptions(t *testing.T) {
 		wantErr []string // substrings of the error; nil: no error
 	}{
 		{name: "none", raw: nil, check: func(t *testing.T, o Options) {
-			if o.Retention.Days != nil || len(o.Recipients) != 0 || o.RemoveArchives {
+			if o.Retention.Days != nil || len(o.Recipients) != 0 || o.RemoveArchives || o.Encryption != nil {
 				t.Errorf("options = %+v, want zero", o)
 			}
 		}},
@@ -39,6 +42,10 @@ func TestParseOptions(t *testing.T) {
 			}
 			if !o.RemoveArchives {
 				t.Error("remove-archives not set")
+			}
+			if e := o.Encryption; e == nil || len(e.Recipients) != 2 || e.Mode != "mixed" ||
+				e.Fingerprints[0] != store.Fingerprint(recipient) || e.Fingerprints[1] != store.Fingerprint(sshKey) {
+				t.Errorf("encryption = %+v", o.Encryption)
 			}
 		}},
 		{name: "bad count", raw: map[string]string{"retention.days": "-1", "retention.count": "many"},
@@ -88,5 +95,38 @@ func TestCheckName(t *testing.T) {
 		if err := CheckName(name); (err == nil) != ok {
 			t.Errorf("CheckName(%q) = %v, want ok=%v", name, err, ok)
 		}
+	}
+}
+
+// A volume's recipients encrypt what the store writes there to keys that open it.
+func TestOptionsEncryptionOpensWithTheKey(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ParseOptions(map[string]string{"recipients": id.Recipient().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	p, err := store.Create(root, store.Meta{Name: "shop", Engine: "postgres"}, "sql",
+		store.Options{Compression: store.Compression("none"), Encryption: *o.Encryption})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Write([]byte("-- dump\n")); err != nil {
+		t.Fatal(err)
+	}
+	path, _, err := p.Commit()
+	if err != nil || !strings.HasSuffix(path, ".sql.age") {
+		t.Fatalf("Commit = %s, %v", path, err)
+	}
+	r, err := store.Open(path, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, err := io.ReadAll(r); err != nil || string(b) != "-- dump\n" {
+		t.Fatalf("decrypted %q, %v", b, err)
 	}
 }

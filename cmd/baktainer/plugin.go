@@ -10,60 +10,53 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/docker/go-connections/sockets"
+	"github.com/docker/go-plugins-helpers/volume"
 	"github.com/sirupsen/logrus"
 
+	"github.com/baktainer/baktainer/agent"
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/plugin"
 	"github.com/baktainer/baktainer/version"
 )
 
-// pluginConfig is the plugin process's configuration. Paths are flags (config.json
-// fixes them for the managed plugin); settings are BT_* variables, read once.
-type pluginConfig struct {
+// pluginPaths are where the plugin process finds its mounts and socket: flags,
+// which config.json fixes for the managed plugin. Settings are BT_* variables.
+type pluginPaths struct {
 	DataDir  string // --data: the data mount, where volumes and their state live
 	MountDir string // --mounts: the propagated mount
 	Socket   string // --socket: a name under /run/docker/plugins, or an absolute path
-	// HealthAddr is BT_HEALTH_BIND:BT_HEALTH_PORT; the agent's configuration
-	// takes these variables over when the agent runs in the plugin.
-	HealthAddr string
 }
 
 // pluginSocketDir is where the engine looks for a managed plugin's socket (inside
 // the plugin; the engine maps it to /run/docker/plugins/<plugin-id>/ on the host).
 const pluginSocketDir = "/run/docker/plugins"
 
-func loadPluginConfig(args []string) (pluginConfig, error) {
+func parsePluginPaths(args []string) (pluginPaths, error) {
 	fs := flag.NewFlagSet("plugin", flag.ContinueOnError)
-	var c pluginConfig
-	fs.StringVar(&c.DataDir, "data", "/data", "the data mount: volumes/ and state/ live here")
-	fs.StringVar(&c.MountDir, "mounts", "/mnt/volumes", "the propagated mount volumes are bound under")
-	fs.StringVar(&c.Socket, "socket", "baktainer", "plugin socket: a name under "+pluginSocketDir+" or an absolute path")
+	var p pluginPaths
+	fs.StringVar(&p.DataDir, "data", "/data", "the data mount: volumes/ and state/ live here")
+	fs.StringVar(&p.MountDir, "mounts", "/mnt/volumes", "the propagated mount volumes are bound under")
+	fs.StringVar(&p.Socket, "socket", "baktainer", "plugin socket: a name under "+pluginSocketDir+" or an absolute path")
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
-		return c, err
+		return p, err
 	}
-	if !filepath.IsAbs(c.Socket) {
-		c.Socket = filepath.Join(pluginSocketDir, c.Socket+".sock")
+	if !filepath.IsAbs(p.Socket) {
+		p.Socket = filepath.Join(pluginSocketDir, p.Socket+".sock")
 	}
-	bind := envOr("BT_HEALTH_BIND", "127.0.0.1")
-	if net.ParseIP(bind) == nil && bind != "localhost" {
-		return c, fmt.Errorf("BT_HEALTH_BIND=%q: not an IP address", bind)
-	}
-	port, err := strconv.Atoi(envOr("BT_HEALTH_PORT", "8080"))
-	if err != nil || port < 0 || port > 65535 {
-		return c, fmt.Errorf("BT_HEALTH_PORT=%q: not a port number", os.Getenv("BT_HEALTH_PORT"))
-	}
-	c.HealthAddr = net.JoinHostPort(bind, strconv.Itoa(port))
-	return c, nil
+	return p, nil
 }
 
 // runPlugin is the managed plugin's process: the backup volume driver on the
-// plugin socket, the health server, and (once it lands) the agent.
+// plugin socket and the agent (discovery, schedules, backups onto the volumes,
+// and its HTTP server with /health) in one process. When it cannot start (a bad
+// setting, a data mount that is not its own) it does not exit: it refuses every
+// volume request and answers /health with the reason, so the user sees why.
 func runPlugin(ctx context.Context, env *runEnv, args []string) error {
-	cfg, err := loadPluginConfig(args)
+	paths, err := parsePluginPaths(args)
 	if err != nil {
 		return err
 	}
@@ -72,35 +65,77 @@ func runPlugin(ctx context.Context, env *runEnv, args []string) error {
 	env.log.Logger.SetFormatter(&logrus.TextFormatter{DisableColors: true, DisableTimestamp: true})
 	log := env.log.WithField("component", "plugin")
 
-	vols, err := plugin.Open(ctx, plugin.Config{
-		DataDir: cfg.DataDir, MountDir: cfg.MountDir, Log: log.WithField("component", "volumes"),
-	})
+	cfg, err := config.FromEnv()
+	if err == nil {
+		env.log.Logger.SetLevel(cfg.LogLevel)
+		err = plugin.CheckDataMount(paths.DataDir, paths.MountDir)
+	}
+	var a *agent.Agent
+	var driver *plugin.Driver
+	if err == nil {
+		a, driver, err = startPlugin(ctx, cfg, paths, env.log)
+	}
 	if err != nil {
-		return err
+		return refuse(ctx, log, paths, cfg, err)
 	}
-	driver := plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver"))
-	log.WithFields(logrus.Fields{"version": version.Version, "socket": cfg.Socket, "data": cfg.DataDir,
-		"health": cfg.HealthAddr}).Info("baktainer plugin starting")
-
-	tasks := []task{
-		{"volume driver", func(ctx context.Context) error { return serveDriver(ctx, driver, cfg.Socket) }},
-		{"health server", func(ctx context.Context) error { return serveHealth(ctx, cfg.HealthAddr, vols) }},
-		// ── AGENT: the agent starts here, alongside the driver. ──────────────────
-		// Give it plugin.Destinations{Volumes: vols, Default: BT_DEFAULT_VOLUME}
-		// as its destinations (baktainer.volume=NAME, else the default volume),
-		// have it Hold a volume while writing to it, and let its HTTP server
-		// (/health, /status, /metrics) replace the health server above, folding
-		// vols.Check into its /health.
-	}
-	if err := runTasks(ctx, tasks); err != nil {
-		return err
+	log.WithFields(logrus.Fields{"version": version.Version, "socket": paths.Socket, "data": paths.DataDir,
+		"http": cfg.Server.Addr(), "default_volume": cfg.DefaultVolume, "docker": a.Docker().Host()}).Info("baktainer plugin starting")
+	err = runTasks(ctx, []task{
+		{"volume driver", func(ctx context.Context) error { return serveDriver(ctx, driver.Handler(), paths.Socket) }},
+		{"agent", a.Run},
+	})
+	if err != nil && ctx.Err() == nil { // e.g. the HTTP server's port is taken
+		return refuse(ctx, log, paths, config.Config{}, err)
 	}
 	log.Info("baktainer plugin stopped")
-	return nil
+	return err
+}
+
+// startPlugin opens the volumes and builds the agent that backs up onto them.
+func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log *logrus.Entry) (*agent.Agent, *plugin.Driver, error) {
+	vols, err := plugin.Open(ctx, plugin.Config{
+		DataDir: paths.DataDir, MountDir: paths.MountDir, Log: log.WithField("component", "volumes"),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Docker is nil: DOCKER_HOST, else /var/run/docker.sock, where config.json
+	// mounts the docker-socket setting's source.
+	a, err := agent.New(cfg, agent.Deps{
+		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume},
+		Log:          log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a.AddHealthCheck("volume_driver", vols.Check)
+	// MERGE(health): the health branch's /health replaces this fallback; it must
+	// report a.HealthChecks() (the volume driver's) besides its own checks.
+	a.Server().HandlePublic("GET /health", healthHandler(func() []agent.HealthCheck {
+		return append(a.HealthChecks(), dockerCheck(a))
+	}))
+	return a, plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver")), nil
+}
+
+// refuse serves a plugin that cannot start until ctx ends: every volume request
+// and /health answer reason.
+func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg config.Config, reason error) error {
+	reason = fmt.Errorf("baktainer plugin cannot start: %w", reason)
+	log.WithError(reason).Error("refusing every request until the plugin is fixed and enabled again")
+	tasks := []task{{"volume driver", func(ctx context.Context) error {
+		return serveDriver(ctx, plugin.Refusing{Reason: reason}.Handler(), paths.Socket)
+	}}}
+	if addr := cfg.Server.Addr(); cfg.Server.Enabled && cfg.Server.Port != 0 {
+		check := agent.HealthCheck{Name: "plugin", Check: func(context.Context) error { return reason }}
+		tasks = append(tasks, task{"health server", func(ctx context.Context) error {
+			return serveHealth(ctx, addr, healthHandler(func() []agent.HealthCheck { return []agent.HealthCheck{check} }))
+		}})
+	}
+	return runTasks(ctx, tasks)
 }
 
 // serveDriver answers the engine's volume requests on the plugin socket until ctx ends.
-func serveDriver(ctx context.Context, d *plugin.Driver, socket string) error {
+func serveDriver(ctx context.Context, h *volume.Handler, socket string) error {
 	if err := os.MkdirAll(filepath.Dir(socket), 0o755); err != nil {
 		return err
 	}
@@ -110,46 +145,56 @@ func serveDriver(ctx context.Context, d *plugin.Driver, socket string) error {
 	}
 	stop := context.AfterFunc(ctx, func() { _ = l.Close() })
 	defer stop()
-	err = d.Handler().Serve(l)
+	err = h.Serve(l)
 	if ctx.Err() != nil {
 		return nil
 	}
 	return fmt.Errorf("plugin socket %s: %w", socket, err)
 }
 
-// checker is what the health endpoint asks.
-type checker interface {
-	Check(ctx context.Context) error
+// dockerCheck fails while the agent's connection to the Docker API is down.
+func dockerCheck(a *agent.Agent) agent.HealthCheck {
+	return agent.HealthCheck{Name: "docker", Check: func(context.Context) error {
+		if ok, _ := a.Connected(); !ok {
+			return errors.New("the agent is not connected to the Docker API (reconnecting)")
+		}
+		return nil
+	}}
 }
 
-// healthHandler answers /health: 200 when the volume driver can serve requests,
-// 503 with the reason otherwise. Small on purpose: the agent's HTTP server
-// takes over /health when the agent lands.
-func healthHandler(c checker) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+// healthHandler answers /health: 200 when every check passes, else 503 with
+// each failing check's reason. Small on purpose: see MERGE(health) above.
+func healthHandler(checks func() []agent.HealthCheck) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		body := map[string]string{"status": "ok", "volume_driver": "up", "version": version.Version}
-		code := http.StatusOK
-		if err := c.Check(ctx); err != nil {
-			body["status"], body["volume_driver"], body["error"] = "unhealthy", "down", err.Error()
-			code = http.StatusServiceUnavailable
+		status, code := "ok", http.StatusOK
+		results := map[string]string{}
+		for _, c := range checks() {
+			results[c.Name] = "up"
+			if err := c.Check(ctx); err != nil {
+				results[c.Name] = "down: " + err.Error()
+				status, code = "unhealthy", http.StatusServiceUnavailable
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(body)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false) // the reasons carry shell commands with &&
+		_ = enc.Encode(map[string]any{"status": status, "version": version.Version, "checks": results})
 	})
-	return mux
 }
 
-// serveHealth serves healthHandler on addr until ctx ends.
-func serveHealth(ctx context.Context, addr string, c checker) error {
+// serveHealth serves h on addr until ctx ends.
+func serveHealth(ctx context.Context, addr string, h http.Handler) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("health server (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", err)
 	}
-	srv := &http.Server{Handler: healthHandler(c), ReadHeaderTimeout: 10 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("GET /health", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	stop := context.AfterFunc(ctx, func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

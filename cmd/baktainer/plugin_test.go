@@ -4,66 +4,60 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"os"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/baktainer/baktainer/agent"
+	"github.com/baktainer/baktainer/config"
 )
 
-type fakeChecker struct{ err error }
-
-func (f fakeChecker) Check(context.Context) error { return f.err }
-
 func TestHealthHandler(t *testing.T) {
+	up := agent.HealthCheck{Name: "volume_driver", Check: func(context.Context) error { return nil }}
+	down := agent.HealthCheck{Name: "docker", Check: func(context.Context) error { return errors.New("not connected") }}
 	for _, tt := range []struct {
-		name     string
-		err      error
-		code     int
-		status   string
-		errorMsg string
+		name   string
+		checks []agent.HealthCheck
+		code   int
+		status string
+		want   map[string]string
 	}{
-		{"up", nil, http.StatusOK, "ok", ""},
-		{"down", errors.New("plugin: the data mount /data lost its state directory"), http.StatusServiceUnavailable, "unhealthy", "lost its state directory"},
+		{"up", []agent.HealthCheck{up}, http.StatusOK, "ok", map[string]string{"volume_driver": "up"}},
+		{"one down", []agent.HealthCheck{up, down}, http.StatusServiceUnavailable, "unhealthy",
+			map[string]string{"volume_driver": "up", "docker": "down: not connected"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			healthHandler(fakeChecker{tt.err}).ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
-			var body map[string]string
+			healthHandler(func() []agent.HealthCheck { return tt.checks }).ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
+			var body struct {
+				Status string            `json:"status"`
+				Checks map[string]string `json:"checks"`
+			}
 			if err := json.NewDecoder(rec.Body).Decode(&body); err != nil {
 				t.Fatal(err)
 			}
-			if rec.Code != tt.code || body["status"] != tt.status || !strings.Contains(body["error"], tt.errorMsg) {
-				t.Errorf("GET /health = %d %v", rec.Code, body)
+			if rec.Code != tt.code || body.Status != tt.status || !maps.Equal(body.Checks, tt.want) {
+				t.Errorf("GET /health = %d %+v", rec.Code, body)
 			}
 		})
 	}
-	rec := httptest.NewRecorder()
-	healthHandler(fakeChecker{}).ServeHTTP(rec, httptest.NewRequest("POST", "/health", nil))
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Errorf("POST /health = %d", rec.Code)
-	}
 }
 
-func TestLoadPluginConfig(t *testing.T) {
-	t.Setenv("BT_HEALTH_BIND", "")
-	t.Setenv("BT_HEALTH_PORT", "")
-	c, err := loadPluginConfig(nil)
-	if err != nil || c.Socket != "/run/docker/plugins/baktainer.sock" || c.HealthAddr != "127.0.0.1:8080" || c.DataDir != "/data" {
-		t.Fatalf("defaults: %+v, %v", c, err)
+func TestParsePluginPaths(t *testing.T) {
+	p, err := parsePluginPaths(nil)
+	if err != nil || p.Socket != "/run/docker/plugins/baktainer.sock" || p.DataDir != "/data" || p.MountDir != "/mnt/volumes" {
+		t.Fatalf("defaults: %+v, %v", p, err)
 	}
-	t.Setenv("BT_HEALTH_BIND", "0.0.0.0")
-	t.Setenv("BT_HEALTH_PORT", "9100")
-	c, err = loadPluginConfig([]string{"--socket", "/tmp/x.sock", "--data", "/srv/bt"})
-	if err != nil || c.Socket != "/tmp/x.sock" || c.HealthAddr != "0.0.0.0:9100" || c.DataDir != "/srv/bt" {
-		t.Fatalf("overrides: %+v, %v", c, err)
+	p, err = parsePluginPaths([]string{"--socket", "/tmp/x.sock", "--data", "/srv/bt"})
+	if err != nil || p.Socket != "/tmp/x.sock" || p.DataDir != "/srv/bt" {
+		t.Fatalf("overrides: %+v, %v", p, err)
 	}
-	for env, want := range map[string]string{"BT_HEALTH_PORT": "BT_HEALTH_PORT=\"99999\"", "BT_HEALTH_BIND": "BT_HEALTH_BIND=\"99999\""} {
-		t.Setenv(env, "99999")
-		if _, err := loadPluginConfig(nil); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s=99999: %v", env, err)
-		}
-		t.Setenv(env, "")
+	if _, err := parsePluginPaths([]string{"extra"}); !errors.Is(err, errUsage) {
+		t.Fatalf("a positional argument: %v", err)
 	}
 }
 
@@ -85,5 +79,51 @@ func TestRunTasksStopsAllOnFirstFailure(t *testing.T) {
 	cancel()
 	if err := runTasks(ctx, []task{{"waits", func(ctx context.Context) error { <-ctx.Done(); return nil }}}); err != nil {
 		t.Fatalf("runTasks after ctx ended = %v", err)
+	}
+}
+
+// config.json declares every setting as a settable env entry (BT_BACKUP_DIR, the
+// standalone destination, excepted), and its defaults load.
+func TestConfigJSONDeclaresEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../../config.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Entrypoint []string `json:"entrypoint"`
+		Env        []struct {
+			Name     string   `json:"name"`
+			Value    string   `json:"value"`
+			Settable []string `json:"settable"`
+		} `json:"env"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatalf("config.json: %v", err)
+	}
+	values := map[string]string{}
+	for _, e := range manifest.Env {
+		if !slices.Equal(e.Settable, []string{"value"}) {
+			t.Errorf("config.json: %s is not settable", e.Name)
+		}
+		values[e.Name] = e.Value
+	}
+	known := map[string]bool{}
+	for _, v := range config.Vars() {
+		known[v.Name] = true
+		if _, ok := values[v.Name]; !ok && v.Name != "BT_BACKUP_DIR" {
+			t.Errorf("config.json lacks the setting %s", v.Name)
+		}
+	}
+	for name := range values {
+		if !known[name] {
+			t.Errorf("config.json declares %s, which baktainer does not read", name)
+		}
+	}
+	cfg, err := config.Load(func(name string) (string, bool) { v, ok := values[name]; return v, ok })
+	if err != nil || cfg.StateDir != "/data/agent" || cfg.DefaultVolume != "baktainer-backups" || cfg.Server.Addr() != "127.0.0.1:8080" {
+		t.Errorf("config.json's defaults: %+v, %v", cfg, err)
+	}
+	if !slices.Equal(manifest.Entrypoint, []string{"/baktainer", "plugin"}) {
+		t.Errorf("entrypoint = %q", manifest.Entrypoint)
 	}
 }

@@ -1,0 +1,185 @@
+package plugin
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The engine's quirk this file guards against: after `docker plugin upgrade`,
+// dockerd 20.10 mounts config.json's default mount sources again (while `docker
+// plugin inspect` still shows the user's settings). A plugin whose data.source
+// was set would come back on an empty /var/lib/baktainer, and quietly start a
+// second, empty set of volumes there.
+//
+// So the data mount carries an identity (dataMarker, made once), and the
+// propagated mount — which belongs to the installed plugin, survives disable,
+// enable, daemon restarts and upgrades, and is deleted only with the plugin —
+// remembers the identity it was last served with (seenMarker). A plugin that
+// finds another data mount than the one it remembers refuses to serve it.
+const (
+	dataMarker = "baktainer-data.json"  // on the data mount
+	seenMarker = ".baktainer-data.json" // on the propagated mount (no volume name starts with '.')
+)
+
+// ErrDataMountChanged: the data mount is not the one the installed plugin used.
+var ErrDataMountChanged = errors.New("plugin: the data mount is not the one this plugin kept its volumes on")
+
+// dataIdentity names one data directory.
+type dataIdentity struct {
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Source is where the data mount came from (seen marker only): its path in
+	// its filesystem and the filesystem's device, from /proc/self/mountinfo.
+	Source string `json:"source,omitempty"`
+}
+
+// CheckDataMount makes sure the plugin serves the data mount it served before:
+// it fails with ErrDataMountChanged, writing nothing, when the propagated mount
+// remembers another one. Otherwise it gives the data mount an identity if it has
+// none (first start) and remembers it on the propagated mount.
+func CheckDataMount(dataDir, mountDir string) error {
+	dataPath, seenPath := filepath.Join(dataDir, dataMarker), filepath.Join(mountDir, seenMarker)
+	for _, dir := range []string{dataDir, mountDir} { // what a crash inside writeIdentity left
+		leftovers, _ := filepath.Glob(filepath.Join(dir, stateTempPrefix+"marker-*"))
+		for _, p := range leftovers {
+			_ = os.Remove(p)
+		}
+	}
+	data, hasData, err := readIdentity(dataPath)
+	if err != nil {
+		return err
+	}
+	seen, hasSeen, err := readIdentity(seenPath)
+	if err != nil {
+		return err
+	}
+	source := mountSource(dataDir)
+	if hasSeen && (!hasData || data.ID != seen.ID) {
+		return fmt.Errorf("%w: it kept them on %s, this is %s%s. After `docker plugin upgrade` the engine mounts "+
+			"config.json's default sources again; set yours and enable the plugin again: docker plugin disable -f PLUGIN && "+
+			"docker plugin set PLUGIN data.source=DIR docker-socket.source=SOCKET && docker plugin enable PLUGIN "+
+			"(to start afresh on this directory instead, remove the plugin and install it again)",
+			ErrDataMountChanged, orUnknown(seen.Source), orUnknown(source), describeData(hasData))
+	}
+	if !hasData {
+		data = dataIdentity{ID: newID(), Created: time.Now().UTC().Truncate(time.Second)}
+		if err := writeIdentity(dataPath, data); err != nil {
+			return err
+		}
+	}
+	if !hasSeen || seen.Source != source {
+		data.Source = source
+		if err := writeIdentity(seenPath, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func describeData(hasMarker bool) string {
+	if hasMarker {
+		return " (another baktainer data directory)"
+	}
+	return " (not a baktainer data directory yet)"
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown directory"
+	}
+	return s
+}
+
+func readIdentity(path string) (dataIdentity, bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return dataIdentity{}, false, nil
+	}
+	if err != nil {
+		return dataIdentity{}, false, fmt.Errorf("plugin: %w", err)
+	}
+	var id dataIdentity
+	if err := json.Unmarshal(b, &id); err != nil || id.ID == "" {
+		return dataIdentity{}, false, fmt.Errorf("plugin: %s is damaged (%v); it names the data directory, restore or delete it", path, err)
+	}
+	return id, true, nil
+}
+
+// writeIdentity writes durably: temp file, fsync, rename, fsync of the directory.
+func writeIdentity(path string, id dataIdentity) (err error) {
+	b, err := json.MarshalIndent(id, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), stateTempPrefix+"marker-*")
+	if err != nil {
+		return fmt.Errorf("plugin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+			err = fmt.Errorf("plugin: write %s: %w", path, err)
+		}
+	}()
+	if _, err = tmp.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// mountSource describes where the mount at target comes from ("/var/lib/baktainer
+// on /dev/sda1"), or "" when it is not a mount point or mountinfo is unreadable.
+func mountSource(target string) string {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	return mountSourceIn(bufio.NewScanner(f), target)
+}
+
+// mountSourceIn reads mountinfo lines: the 4th field is the mount's root in its
+// filesystem, the 5th its mount point; after the "-" separator come the
+// filesystem type and the source device.
+func mountSourceIn(sc *bufio.Scanner, target string) string {
+	found := ""
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 5 || unescapeMountinfo(fields[4]) != target {
+			continue
+		}
+		found = unescapeMountinfo(fields[3])
+		for i, f := range fields {
+			if f == "-" && i+2 < len(fields) {
+				found += " on " + unescapeMountinfo(fields[i+2])
+			}
+		}
+		// The last mount at target is the visible one: keep reading.
+	}
+	return found
+}
