@@ -172,19 +172,6 @@ func (a *Agent) prune(ctx context.Context, root, name string, p store.Policy, t 
 	return removed
 }
 
-// retentionFor is the agent's policy with the target's label overrides.
-//
-// TODO(issue 4): becomes base.WithOverrides(r) once the store has it (GFS, free space).
-func retentionFor(base store.Policy, r labels.Retention) store.Policy {
-	if r.Days != nil {
-		base.MaxAge = time.Duration(*r.Days) * 24 * time.Hour
-	}
-	if r.Count != nil {
-		base.MaxCount = *r.Count
-	}
-	return base
-}
-
 // retryDelay is base doubled for each try already made, capped.
 func retryDelay(base time.Duration, tries int) time.Duration {
 	d := base

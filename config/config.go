@@ -94,6 +94,9 @@ func Load(lookup Lookup) (Config, error) {
 	if err := c.loadEncryption(lookup); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.loadPolicy(lookup); err != nil {
+		errs = append(errs, err)
+	}
 	errs = append(errs, c.validate()...)
 	return c, errors.Join(errs...)
 }

@@ -114,7 +114,7 @@ func TestEncryptionRecipients(t *testing.T) {
 		t.Errorf("encryption = %+v", c.Encryption)
 	}
 	if _, err := Load(env(map[string]string{"BT_ENCRYPTION_RECIPIENTS": "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
-		"BT_ENCRYPTION_PASSPHRASE": "x"})); err == nil || !strings.Contains(err.Error(), "BT_ENCRYPTION_PASSPHRASE:") {
+		"BT_ENCRYPTION_PASSPHRASE": "x"})); err == nil || !strings.Contains(err.Error(), "BT_ENCRYPTION_PASSPHRASE") || !strings.Contains(err.Error(), "BT_ENCRYPTION_RECIPIENTS") {
 		t.Errorf("recipients + passphrase: %v", err)
 	}
 }

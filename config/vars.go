@@ -96,16 +96,19 @@ var vars = []Var{
 	{Name: "BT_COMPRESSION", Default: "zstd", Help: "zstd, gzip or none; the label baktainer.compress overrides it",
 		parse: func(c *Config, s string) (err error) { c.Compression, err = store.ParseCompression(s); return err },
 		show:  func(c Config) string { return string(c.Compression) }},
+	// The retention rules are read together by store.PolicyFromEnv (see loadPolicy).
 	{Name: "BT_RETENTION_DAYS", Default: "0", Help: "remove archives older than this many days after each backup; 0 keeps them",
-		parse: func(c *Config, s string) error {
-			days, err := intIn(s, 0, 100000)
-			c.Retention.MaxAge = time.Duration(days) * 24 * time.Hour
-			return err
-		},
-		show: func(c Config) string { return strconv.Itoa(int(c.Retention.MaxAge / (24 * time.Hour))) }},
+		parse: nop, show: func(c Config) string { return strconv.Itoa(int(c.Retention.MaxAge / (24 * time.Hour))) }},
 	{Name: "BT_RETENTION_COUNT", Default: "0", Help: "keep at most this many archives per backup name; 0: no limit",
-		parse: func(c *Config, s string) (err error) { c.Retention.MaxCount, err = intIn(s, 0, 1000000); return err },
-		show:  func(c Config) string { return strconv.Itoa(c.Retention.MaxCount) }},
+		parse: nop, show: func(c Config) string { return strconv.Itoa(c.Retention.MaxCount) }},
+	{Name: "BT_RETENTION_DAILY", Default: "0", Help: "also keep the newest archive of each of the last N days (GFS)",
+		parse: nop, show: func(c Config) string { return strconv.Itoa(c.Retention.KeepDaily) }},
+	{Name: "BT_RETENTION_WEEKLY", Default: "0", Help: "also keep the newest archive of each of the last N weeks (GFS)",
+		parse: nop, show: func(c Config) string { return strconv.Itoa(c.Retention.KeepWeekly) }},
+	{Name: "BT_RETENTION_MONTHLY", Default: "0", Help: "also keep the newest archive of each of the last N months (GFS)",
+		parse: nop, show: func(c Config) string { return strconv.Itoa(c.Retention.KeepMonthly) }},
+	{Name: "BT_MIN_FREE_SPACE_GB", Default: "0", Help: "below this much free space, remove the oldest archives (never the newest verified one)",
+		parse: nop, show: func(c Config) string { return strconv.FormatFloat(float64(c.Retention.MinFreeBytes)/(1<<30), 'f', -1, 64) }},
 	{Name: "BT_ENCRYPTION_RECIPIENTS", Help: "age or SSH public keys archives are encrypted to (comma or newline separated)",
 		parse: nop, show: func(c Config) string { return strings.Join(c.Encryption.Fingerprints, ",") }},
 	{Name: "BT_ENCRYPTION_RECIPIENTS_FILE", Help: "a file of recipients, one per line (# comments allowed)", parse: nop, show: showNothing},

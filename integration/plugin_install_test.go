@@ -78,8 +78,9 @@ func TestPluginLifecycle(t *testing.T) {
 	if h := w.health(http.StatusOK); h.Version != "plugin-test-1" {
 		t.Fatalf("installed plugin reports version %q", h.Version)
 	}
-	// /metrics arrives with the health branch (issue 7); until then it is not served.
-	// MERGE(health): enable → if code, body := w.get("/metrics", nil); code != 200 || !strings.Contains(body, "baktainer_backups_total") { t.Fatalf("/metrics: %d %s", code, body) }
+	if code, body := w.get("/metrics", nil); code != 200 || !strings.Contains(body, "baktainer_backups_total") {
+		t.Fatalf("/metrics of the plugin on the host: %d %s", code, body)
+	}
 
 	first := w.newArchive(defaultVol, "after install")
 	restoreAndCompare(t, w, dc, pg, first)

@@ -215,3 +215,75 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// TestPostgresEncryptedCLIRoundTrip drives the real binary the way a user does:
+// keygen, backup to the public key (BT_ENCRYPTION_RECIPIENTS), then restore, which
+// must refuse without the key, with a wrong key and for a tampered archive, and
+// succeed with the identity file.
+func TestPostgresEncryptedCLIRoundTrip(t *testing.T) {
+	dc := rig.Docker(t)
+	src := rig.StartPostgres(t, dc, rig.ContainerSpec{
+		Name:   "pg-enc-src",
+		Env:    []string{"POSTGRES_PASSWORD=enc-Secret-5", "POSTGRES_DB=app"},
+		Labels: map[string]string{"baktainer.backup": "true", "baktainer.db.engine": "postgres"},
+	})
+	dst := rig.StartPostgres(t, dc, rig.ContainerSpec{Name: "pg-enc-dst", Env: []string{"POSTGRES_PASSWORD=x-Secret-6", "POSTGRES_DB=app"}})
+	rig.Psql(t, dc, src, "postgres", "app", seedSQL)
+
+	keys := t.TempDir()
+	key, wrongKey := filepath.Join(keys, "key.txt"), filepath.Join(keys, "wrong.txt")
+	recipient, stderr, code := runBaktainer(t, nil, "keygen", "--output", key)
+	if code != 0 {
+		t.Fatalf("keygen: %d %s", code, stderr)
+	}
+	if _, stderr, code := runBaktainer(t, nil, "keygen", "--output", wrongKey); code != 0 {
+		t.Fatalf("keygen: %d %s", code, stderr)
+	}
+	dir := t.TempDir()
+	out, stderr, code := runBaktainer(t, []string{"BT_BACKUP_DIR=" + dir, "BT_ENCRYPTION_RECIPIENTS=" + strings.TrimSpace(recipient)}, "backup", src)
+	archive := strings.TrimSpace(out)
+	if code != 0 || !strings.HasSuffix(archive, ".sql.zst.age") {
+		t.Fatalf("backup: exit %d, archive %q, %s", code, archive, stderr)
+	}
+
+	tampered := filepath.Join(t.TempDir(), filepath.Base(archive))
+	for _, ext := range []string{"", store.ChecksumExt, store.MetaExt} {
+		data, err := os.ReadFile(archive + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ext == "" {
+			data[len(data)/2] ^= 0x01
+		}
+		if err := os.WriteFile(tampered+ext, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no key", []string{archive}, "encrypted"},
+		{"wrong key", []string{archive, "--identity", wrongKey}, "wrong key"},
+		{"tampered", []string{tampered, "--identity", key}, "checksum mismatch"},
+	} {
+		_, stderr, code := runBaktainer(t, nil, append([]string{"restore", "--container", dst}, tc.args...)...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("restore with %s: exit %d, want an error mentioning %q: %s", tc.name, code, tc.want, stderr)
+		}
+	}
+	if tables := rig.Psql(t, dc, dst, "postgres", "app", `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'`); strings.TrimSpace(tables) != "0" {
+		t.Fatalf("a refused restore changed the target: %s tables", tables)
+	}
+
+	if _, stderr, code := runBaktainer(t, nil, "restore", archive, "--container", dst, "--identity", key); code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	want, got := tableContents(t, dc, src), tableContents(t, dc, dst)
+	for table, content := range want {
+		if got[table] != content {
+			t.Errorf("table %s differs after the encrypted round trip", table)
+		}
+	}
+}

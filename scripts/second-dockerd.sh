@@ -8,8 +8,10 @@
 #   scripts/second-dockerd.sh load IMAGE...      copy images from the main daemon (skipped when present)
 #   scripts/second-dockerd.sh host               print its DOCKER_HOST
 #
-# It has its own data root, exec root, pid file, socket and containerd (started by
-# dockerd under its exec root), no bridge and no iptables rules. One thing it cannot
+# It has its own data root, exec root, pid file, socket, containerd (started by
+# dockerd under its exec root) and default bridge (bt-test0; not --bridge=none,
+# with which dockerd deletes the main daemon's docker0), and no iptables rules.
+# One thing it cannot
 # have of its own: on Linux, dockerd 20.10 keeps managed plugins' sockets under the
 # fixed /run/docker/plugins/<plugin-id>/ whatever --exec-root says. Plugin IDs are
 # random, so the two daemons' plugins sit side by side there without colliding.
@@ -21,6 +23,7 @@ sock=$base/docker.sock
 pidfile=$base/docker.pid
 logfile=${BT_TEST_DOCKERD_LOG:-/var/log/baktainer-test-dockerd.log}
 host=unix://$sock
+bridge=bt-test0
 
 log() { echo "second-dockerd: $*" >&2; }
 # main is the machine's own daemon, whatever DOCKER_HOST says.
@@ -35,6 +38,11 @@ start() {
     return 0
   fi
   mkdir -p "$base" "$data"
+  if ! ip link show "$bridge" >/dev/null 2>&1; then
+    ip link add "$bridge" type bridge
+    ip addr add 10.231.0.1/24 dev "$bridge"
+  fi
+  ip link set "$bridge" up
   if ! running_pid >/dev/null; then
     rm -f "$pidfile"
     echo '{}' >"$base/daemon.json" # never pick up /etc/docker/daemon.json
@@ -45,7 +53,7 @@ start() {
       --exec-root "$base/exec" \
       --pidfile "$pidfile" \
       -H "$host" \
-      --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+      --bridge="$bridge" --iptables=false --ip6tables=false --ip-masq=false \
       --containerd-namespace baktainer-test \
       --containerd-plugins-namespace baktainer-test-plugins \
       >>"$logfile" 2>&1 </dev/null 9>&- &

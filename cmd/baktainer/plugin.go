@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -109,11 +108,9 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 		return nil, nil, err
 	}
 	a.AddHealthCheck("volume_driver", vols.Check)
-	// MERGE(health): the health branch's /health replaces this fallback; it must
-	// report a.HealthChecks() (the volume driver's) besides its own checks.
-	a.Server().HandlePublic("GET /health", healthHandler(func() []agent.HealthCheck {
-		return append(a.HealthChecks(), dockerCheck(a))
-	}))
+	if err := attachWeb(a); err != nil {
+		return nil, nil, err
+	}
 	return a, plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver")), nil
 }
 
@@ -126,10 +123,10 @@ func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg confi
 		return serveDriver(ctx, plugin.Refusing{Reason: reason}.Handler(), paths.Socket)
 	}}}
 	if addr := cfg.Server.Addr(); cfg.Server.Enabled && cfg.Server.Port != 0 {
-		check := agent.HealthCheck{Name: "plugin", Check: func(context.Context) error { return reason }}
-		tasks = append(tasks, task{"health server", func(ctx context.Context) error {
-			return serveHealth(ctx, addr, healthHandler(func() []agent.HealthCheck { return []agent.HealthCheck{check} }))
-		}})
+		health := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()))
+		})
+		tasks = append(tasks, task{"health server", func(ctx context.Context) error { return serveHealth(ctx, addr, health) }})
 	}
 	return runTasks(ctx, tasks)
 }
@@ -150,40 +147,6 @@ func serveDriver(ctx context.Context, h *volume.Handler, socket string) error {
 		return nil
 	}
 	return fmt.Errorf("plugin socket %s: %w", socket, err)
-}
-
-// dockerCheck fails while the agent's connection to the Docker API is down.
-func dockerCheck(a *agent.Agent) agent.HealthCheck {
-	return agent.HealthCheck{Name: "docker", Check: func(context.Context) error {
-		if ok, _ := a.Connected(); !ok {
-			return errors.New("the agent is not connected to the Docker API (reconnecting)")
-		}
-		return nil
-	}}
-}
-
-// healthHandler answers /health: 200 when every check passes, else 503 with
-// each failing check's reason. Small on purpose: see MERGE(health) above.
-func healthHandler(checks func() []agent.HealthCheck) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		status, code := "ok", http.StatusOK
-		results := map[string]string{}
-		for _, c := range checks() {
-			results[c.Name] = "up"
-			if err := c.Check(ctx); err != nil {
-				results[c.Name] = "down: " + err.Error()
-				status, code = "unhealthy", http.StatusServiceUnavailable
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(code)
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false) // the reasons carry shell commands with &&
-		_ = enc.Encode(map[string]any{"status": status, "version": version.Version, "checks": results})
-	})
 }
 
 // serveHealth serves h on addr until ctx ends.

@@ -4,48 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/config"
 )
-
-func TestHealthHandler(t *testing.T) {
-	up := agent.HealthCheck{Name: "volume_driver", Check: func(context.Context) error { return nil }}
-	down := agent.HealthCheck{Name: "docker", Check: func(context.Context) error { return errors.New("not connected") }}
-	for _, tt := range []struct {
-		name   string
-		checks []agent.HealthCheck
-		code   int
-		status string
-		want   map[string]string
-	}{
-		{"up", []agent.HealthCheck{up}, http.StatusOK, "ok", map[string]string{"volume_driver": "up"}},
-		{"one down", []agent.HealthCheck{up, down}, http.StatusServiceUnavailable, "unhealthy",
-			map[string]string{"volume_driver": "up", "docker": "down: not connected"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			healthHandler(func() []agent.HealthCheck { return tt.checks }).ServeHTTP(rec, httptest.NewRequest("GET", "/health", nil))
-			var body struct {
-				Status string            `json:"status"`
-				Checks map[string]string `json:"checks"`
-			}
-			if err := json.NewDecoder(rec.Body).Decode(&body); err != nil {
-				t.Fatal(err)
-			}
-			if rec.Code != tt.code || body.Status != tt.status || !maps.Equal(body.Checks, tt.want) {
-				t.Errorf("GET /health = %d %+v", rec.Code, body)
-			}
-		})
-	}
-}
 
 func TestParsePluginPaths(t *testing.T) {
 	p, err := parsePluginPaths(nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
@@ -13,10 +12,13 @@ import (
 )
 
 // runRestore streams an archive back into a running container through the engine's
-// own client. The archive's checksum is verified before a single byte is restored.
+// own client. The archive's checksum and sidecars are verified before a single byte
+// is restored; an encrypted archive needs --identity or --passphrase-file.
 func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	containerName := fs.String("container", "", "the container to restore into (required)")
+	var keys identityFlags
+	keys.register(fs)
 	pos, err := parseArgs(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -24,13 +26,14 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	if *containerName == "" {
 		return fmt.Errorf("%w: --container is required", errUsage)
 	}
-	archive := pos[0]
-	if err := store.VerifyChecksum(archive); err != nil {
-		return fmt.Errorf("refusing to restore %s: %w", archive, err)
-	}
-	meta, err := readMeta(archive)
+	identities, err := keys.load()
 	if err != nil {
 		return err
+	}
+	archive := pos[0]
+	meta, err := store.Verify(archive)
+	if err != nil {
+		return fmt.Errorf("refusing to restore %s: %w", archive, err)
 	}
 	eng, err := engines.Default().Lookup(meta.Engine)
 	if err != nil {
@@ -51,7 +54,7 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	r, err := store.Open(archive)
+	r, err := store.Open(archive, identities...)
 	if err != nil {
 		return err
 	}
@@ -61,13 +64,4 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	}
 	env.log.WithFields(map[string]any{"archive": archive, "container": c.Name}).Info("restore complete")
 	return nil
-}
-
-func readMeta(archive string) (store.Meta, error) {
-	f, err := os.Open(archive + store.MetaExt)
-	if err != nil {
-		return store.Meta{}, fmt.Errorf("archive %s: open metadata: %w", archive, err)
-	}
-	defer f.Close()
-	return store.ReadMeta(f)
 }
