@@ -108,7 +108,9 @@ var vars = []Var{
 	{Name: "BT_RETENTION_MONTHLY", Default: "0", Help: "also keep the newest archive of each of the last N months (GFS)",
 		parse: nop, show: func(c Config) string { return strconv.Itoa(c.Retention.KeepMonthly) }},
 	{Name: "BT_MIN_FREE_SPACE_GB", Default: "0", Help: "below this much free space, remove the oldest archives (never the newest verified one)",
-		parse: nop, show: func(c Config) string { return strconv.FormatFloat(float64(c.Retention.MinFreeBytes)/(1<<30), 'f', -1, 64) }},
+		parse: nop, show: func(c Config) string {
+			return strconv.FormatFloat(float64(c.Retention.MinFreeBytes)/(1<<30), 'f', -1, 64)
+		}},
 	{Name: "BT_ENCRYPTION_RECIPIENTS", Help: "age or SSH public keys archives are encrypted to (comma or newline separated)",
 		parse: nop, show: func(c Config) string { return strings.Join(c.Encryption.Fingerprints, ",") }},
 	{Name: "BT_ENCRYPTION_RECIPIENTS_FILE", Help: "a file of recipients, one per line (# comments allowed)", parse: nop, show: showNothing},
