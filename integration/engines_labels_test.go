@@ -150,7 +150,7 @@ func TestLabelsExample(t *testing.T) {
 		}
 	}
 	_, errOut, code := engRun(t, nil, "labels", "example", "oracle")
-	if code == 0 || !strings.Contains(errOut, `label baktainer.db.engine="oracle": no such engine`) {
+	if code == 0 || !strings.Contains(errOut, `label baktainer.db.engine="oracle": unknown engine`) {
 		t.Errorf("labels example oracle: exit %d, stderr %q", code, errOut)
 	}
 }
