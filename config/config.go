@@ -30,9 +30,10 @@ type Config struct {
 	Retries       int           // BT_BACKUP_RETRIES: extra tries after a transient error
 	RetryDelay    time.Duration // BT_BACKUP_RETRY_DELAY: first backoff, doubled each retry
 
-	Compression store.Compression // BT_COMPRESSION
-	Encryption  store.Encryption  // BT_ENCRYPTION_*
-	Retention   store.Policy      // BT_RETENTION_*
+	Compression      store.Compression // BT_COMPRESSION
+	CompressionLevel store.Level       // BT_COMPRESSION_LEVEL
+	Encryption       store.Encryption  // BT_ENCRYPTION_*
+	Retention        store.Policy      // BT_RETENTION_*
 
 	Notify notify.Settings
 	Server Server

@@ -53,6 +53,8 @@ if ! docker image inspect "$image" >/dev/null 2>&1; then
   DOCKER_BUILDKIT=0 docker build -q -t "$image" "$ctx/image" >/dev/null 2>"$ctx/build.log" || {
     cat "$ctx/build.log" >&2; exit 1; }
 fi
+# The same image runs the agent standalone: docker run --entrypoint /baktainer ... agent
+docker tag "$image" baktainer/baktainer:local
 rm -rf rootfs
 mkdir rootfs
 container=$(docker create "$image")

@@ -26,6 +26,7 @@ type Meta struct {
 	SHA256       string        `json:"sha256"`  // of the archive file, hex
 	DumpSize     int64         `json:"dump_size"`
 	Compression  Compression   `json:"compression"`
+	Level        Level         `json:"compression_level,omitempty"`
 	Encryption   EncryptionTag `json:"encryption"`
 	DumpDuration float64       `json:"dump_duration_seconds"`
 	Version      string        `json:"baktainer_version"`

@@ -26,6 +26,7 @@ import (
 // Options choose how archives are written.
 type Options struct {
 	Compression Compression
+	Level       Level // empty: LevelFastest
 	Encryption  Encryption
 }
 
@@ -84,6 +85,12 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 	}
 	p.meta.Format = MetaFormat
 	p.meta.Compression = opts.Compression
+	if opts.Compression != None {
+		p.meta.Level = opts.Level
+		if p.meta.Level == "" {
+			p.meta.Level = LevelFastest
+		}
+	}
 	p.meta.Encryption = EncryptionTag{Mode: ModeNone}
 	if opts.Encryption.Enabled() {
 		p.meta.Encryption = EncryptionTag{Mode: opts.Encryption.Mode, Recipients: opts.Encryption.Fingerprints}
@@ -113,7 +120,7 @@ func (p *Pending) buildChain(opts Options) error {
 	if err != nil {
 		return fmt.Errorf("store: start encryption: %w", err)
 	}
-	comp, err := opts.Compression.compressor(enc)
+	comp, err := opts.Compression.compressor(enc, opts.Level)
 	if err != nil {
 		_ = enc.Close()
 		return fmt.Errorf("store: start compression: %w", err)

@@ -233,3 +233,40 @@ func filesUnder(t testing.TB, root string) []string {
 }
 
 var _ io.Writer = (*Pending)(nil)
+
+func TestEveryLevelRoundTripsAndIsRecorded(t *testing.T) {
+	data := bytes.Repeat([]byte("INSERT INTO t VALUES (42, 'some text that repeats');\n"), 20000)
+	for _, comp := range []Compression{Zstd, Gzip} {
+		for _, level := range []Level{"", LevelFastest, LevelDefault, LevelBetter, LevelBest} {
+			root := t.TempDir()
+			p, err := Create(root, Meta{Name: "db"}, "sql", Options{Compression: comp, Level: level})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = p.Write(data)
+			path, meta, err := p.Commit()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := level
+			if want == "" {
+				want = LevelFastest
+			}
+			if meta.Level != want {
+				t.Errorf("%s %q: metadata says level %q", comp, level, meta.Level)
+			}
+			r, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(r)
+			r.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Errorf("%s %q: read back %d bytes, %v", comp, level, len(got), err)
+			}
+		}
+	}
+	if _, err := ParseLevel("turbo"); err == nil {
+		t.Error("ParseLevel accepted turbo")
+	}
+}

@@ -36,6 +36,7 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	dir := flags.String("dir", envOr("BT_BACKUP_DIR", "/backups"), "directory the archives go under (BT_BACKUP_DIR)")
 	name := flags.String("name", "", "the backup's name: the archive goes under DIR/NAME/ (required)")
 	compress := flags.String("compress", envOr("BT_COMPRESSION", "zstd"), "zstd, gzip or none (BT_COMPRESSION)")
+	level := flags.String("level", envOr("BT_COMPRESSION_LEVEL", "fastest"), "fastest, default, better or best (BT_COMPRESSION_LEVEL)")
 	ext := flags.String("ext", "dump", "the extension of what is packed, e.g. sql")
 	engine := flags.String("engine", "", "the engine that made the dump, so `verify --deep` can check it is complete")
 	var enc encryptionFlags
@@ -50,12 +51,16 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--compress: %w", err)
 	}
+	lvl, err := store.ParseLevel(*level)
+	if err != nil {
+		return fmt.Errorf("--level: %w", err)
+	}
 	encryption, err := enc.encryption()
 	if err != nil {
 		return err
 	}
 	cleanup(env, *dir)
-	p, err := store.Create(*dir, store.Meta{Name: *name, Engine: *engine}, *ext, store.Options{Compression: comp, Encryption: encryption})
+	p, err := store.Create(*dir, store.Meta{Name: *name, Engine: *engine}, *ext, store.Options{Compression: comp, Level: lvl, Encryption: encryption})
 	if err != nil {
 		return err
 	}

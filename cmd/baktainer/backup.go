@@ -45,7 +45,7 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	}
 	res, err := agent.RunBackup(ctx, dc, env.log, agent.Job{
 		Target: target, Engine: eng, Root: root,
-		Options: store.Options{Compression: cfg.Compression, Encryption: cfg.Encryption},
+		Options: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption},
 	})
 	if err != nil {
 		return err
