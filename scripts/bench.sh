@@ -67,13 +67,13 @@ chain=(bash -c 'zstd -3 -q -c | age -r "$1" | tee >(sha256sum >"$2.sha256") >"$2
 echo "== $size_mb MiB of SQL: archive pack (fastest, and --level default) vs zstd -3 | age | tee >(sha256sum), $runs runs each"
 for i in $(seq 1 "$runs"); do
   timed "pack-$size_mb" "$big" "${pack[@]}"
-  ls -l "$work"/store/bench/*/*.age | awk '{print $5}' >"$work/pack.size"
+  ls -l "$work"/store/bench/*/*.age | awk '{print $5}' >"$work/size.pack"
   rm -rf "$work/store"
   timed "pack3-$size_mb" "$big" "${pack3[@]}"
-  ls -l "$work"/store/bench/*/*.age | awk '{print $5}' >"$work/pack3.size"
+  ls -l "$work"/store/bench/*/*.age | awk '{print $5}' >"$work/size.pack3"
   rm -rf "$work/store"
   timed "chain-$size_mb" "$big" "${chain[@]}"
-  wc -c <"$work/chain.sql.zst.age" >"$work/chain.size"
+  wc -c <"$work/chain.sql.zst.age" >"$work/size.chain"
   rm -f "$work"/chain.*
 done
 echo "== peak memory of archive pack at 100 MiB"
@@ -94,7 +94,7 @@ awk -v mb="$size_mb" -v small_ratio="$ratio" '
         if (p3n && cn) printf "pack --level default is %.2fx the shell chain'"'"'s throughput\n", (cs / cn) / (p3 / p3n) }
 ' "$work/results"
 for f in pack pack3 chain; do
-  echo "$f: archive $(cat "$work/$f.size") bytes, ratio $(awk -v s="$(cat "$work/$f.size")" -v mb="$size_mb" 'BEGIN { printf "%.3f", mb * 1048576 / s }')"
+  echo "$f: archive $(cat "$work/size.$f") bytes, ratio $(awk -v s="$(cat "$work/size.$f")" -v mb="$size_mb" 'BEGIN { printf "%.3f", mb * 1048576 / s }')"
 done
 echo "zstd -3 ratio on the 100 MiB input: $(awk -v r="$ratio" 'BEGIN { printf "%.2f", 104857600 / r }')"
 
