@@ -48,6 +48,7 @@ var transientMessages = []string{
 	"too many clients",
 	"connection refused",
 	"could not connect to server",
+	"is the server running", // libpq: the server's socket is not there yet (container just started)
 	"can't connect to local",
 	"can't connect to mysql server",
 	"server closed the connection unexpectedly",

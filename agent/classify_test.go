@@ -29,6 +29,8 @@ func TestClassify(t *testing.T) {
 		{"wrong password", wrap(&docker.ExitError{Command: "pg_dump", Code: 1, Stderr: `pg_dump: error: FATAL:  password authentication failed for user "app"`}), KindDumpTool, false},
 		{"unknown database", wrap(&docker.ExitError{Command: "mysqldump", Code: 2, Stderr: "Unknown database 'nope'"}), KindDumpTool, false},
 		{"server starting", wrap(&docker.ExitError{Command: "pg_dump", Code: 1, Stderr: "FATAL:  the database system is starting up"}), KindDumpTool, true},
+		{"server not up yet", wrap(&docker.ExitError{Command: "pg_dump", Code: 1, Stderr: `pg_dump: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: No such file or directory
+	Is the server running locally and accepting connections on that socket?`}), KindDumpTool, true},
 		{"too many connections", wrap(&docker.ExitError{Command: "mysqldump", Code: 2, Stderr: "Too many connections"}), KindDumpTool, true},
 		{"container died mid-dump", wrap(docker.ErrContainerStopped), KindContainerStopped, true},
 		{"dump tool killed", wrap(&docker.ExitError{Command: "pg_dump", Code: 137}), KindContainerStopped, true},
