@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
+
+	"github.com/baktainer/baktainer/atomicfile"
 )
 
 // History is the persisted record of every attempt: an append-only JSON Lines file
@@ -149,35 +152,17 @@ func (h *History) compact() error {
 		all = append(all, list...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Queued.Before(all[j].Queued) })
-	tmp, err := os.CreateTemp(h.dir, historyFile+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	w := bufio.NewWriter(tmp)
-	enc := json.NewEncoder(w)
-	for _, a := range all {
-		if err = enc.Encode(record{Event: "finished", Attempt: a}); err != nil {
-			break
+	err := atomicfile.Write(filepath.Join(h.dir, historyFile), historyFile+".tmp-", 0o640, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, a := range all {
+			if err := enc.Encode(record{Event: "finished", Attempt: a}); err != nil {
+				return err
+			}
 		}
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), filepath.Join(h.dir, historyFile))
-	}
+		return nil
+	})
 	if err != nil {
-		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("history: rewrite: %w", err)
-	}
-	if err := syncDir(h.dir); err != nil {
-		return fmt.Errorf("history: %w", err)
 	}
 	if h.file != nil {
 		h.file.Close()
@@ -185,15 +170,6 @@ func (h *History) compact() error {
 	h.file, err = os.OpenFile(filepath.Join(h.dir, historyFile), os.O_WRONLY|os.O_APPEND, 0o640)
 	h.appends = 0
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // append writes one record and syncs it.

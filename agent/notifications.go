@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"github.com/docker/go-units"
 
 	"github.com/baktainer/baktainer/notify"
 )
@@ -25,7 +26,7 @@ func (o notifyObserver) BackupFinished(a Attempt) {
 	}
 	if a.Outcome == Succeeded {
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) succeeded: %s in %.1fs, %s",
-			a.Name, a.Container, a.Engine, humanBytes(a.SizeBytes), e.DurationSeconds, a.Archive)
+			a.Name, a.Container, a.Engine, units.BytesSize(float64(a.SizeBytes)), e.DurationSeconds, a.Archive)
 	} else {
 		e.Kind = notify.BackupFailed
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) FAILED after %d tries [%s]: %s",
@@ -37,17 +38,4 @@ func (o notifyObserver) BackupFinished(a Attempt) {
 func (o notifyObserver) Warning(w Warning) {
 	o.n.Notify(notify.Event{Kind: notify.Warning, Time: w.Time, Name: w.Name, Container: w.Container,
 		Message: fmt.Sprintf("%s (container %s): %s", w.Name, w.Container, w.Message)})
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"github.com/docker/go-units"
 	"html/template"
 	"time"
 
@@ -75,27 +76,13 @@ func (d *Dashboard) trends(name string) (sizes, durations []float64) {
 }
 
 var funcs = template.FuncMap{
-	"bytes":    humanBytes,
+	"bytes":    func(n int64) string { return units.BytesSize(float64(n)) },
 	"seconds":  humanSeconds,
 	"relative": relative,
 	"utc":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") },
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"uptime":   func(s float64) string { return humanDuration(time.Duration(s) * time.Second) },
-	"ubytes":   func(n uint64) string { return humanBytes(int64(n)) },
-}
-
-// humanBytes writes a size in binary units: 1.5 MiB.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	"ubytes":   func(n uint64) string { return units.BytesSize(float64(n)) },
 }
 
 // humanSeconds writes a backup's duration: 0.4 s, 12 s, 3m05s.

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/baktainer/baktainer/atomicfile"
 )
 
 // The engine's quirk this file guards against: after `docker plugin upgrade`,
@@ -114,36 +116,16 @@ func readIdentity(path string) (dataIdentity, bool, error) {
 	return id, true, nil
 }
 
-// writeIdentity writes durably: temp file, fsync, rename, fsync of the directory.
-func writeIdentity(path string, id dataIdentity) (err error) {
+// writeIdentity writes durably (atomicfile).
+func writeIdentity(path string, id dataIdentity) error {
 	b, err := json.MarshalIndent(id, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), stateTempPrefix+"marker-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, stateTempPrefix+"marker-", append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("plugin: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-			err = fmt.Errorf("plugin: write %s: %w", path, err)
-		}
-	}()
-	if _, err = tmp.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
+	return nil
 }
 
 func newID() string {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/baktainer/baktainer/atomicfile"
 )
 
 // On the data mount (the plugin's `data` bind mount, /var/lib/baktainer on the
@@ -46,39 +48,17 @@ func statePath(dataDir, name string) string {
 	return filepath.Join(dataDir, stateDir, name+".json")
 }
 
-// saveRecord writes r durably: temp file in the same directory, fsync, rename over
-// the old record, fsync the directory. A crash leaves the old record or the new.
-func saveRecord(dataDir string, r record) (err error) {
+// saveRecord writes r durably (atomicfile): a crash leaves the old record or the new.
+func saveRecord(dataDir string, r record) error {
 	r.Version = stateVersion
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(dataDir, stateDir)
-	tmp, err := os.CreateTemp(dir, stateTempPrefix+r.Name+"-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(statePath(dataDir, r.Name), stateTempPrefix+r.Name+"-", append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save state of volume %s: %w", r.Name, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-			err = fmt.Errorf("save state of volume %s: %w", r.Name, err)
-		}
-	}()
-	if _, err = tmp.Write(append(data, '\n')); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), statePath(dataDir, r.Name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return nil
 }
 
 // deleteRecord removes a volume's record durably.
@@ -86,7 +66,7 @@ func deleteRecord(dataDir, name string) error {
 	if err := os.Remove(statePath(dataDir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove state of volume %s: %w", name, err)
 	}
-	return syncDir(filepath.Join(dataDir, stateDir))
+	return atomicfile.SyncDir(filepath.Join(dataDir, stateDir))
 }
 
 // loadRecords reads every record, removing temp files crashed writers left. A
@@ -134,13 +114,4 @@ func readRecord(path string) (record, error) {
 		return record{}, fmt.Errorf("volume state %s: version %d, this baktainer reads version %d", path, r.Version, stateVersion)
 	}
 	return r, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
 }

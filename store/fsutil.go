@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/baktainer/baktainer/atomicfile"
 )
 
 // renameNoReplace moves oldPath to newPath atomically, failing with an error
@@ -28,16 +30,6 @@ func renameNoReplace(oldPath, newPath string) error {
 		return &os.LinkError{Op: "rename", Old: oldPath, New: newPath, Err: err}
 	}
 	return nil
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	return errors.Join(err, d.Close())
 }
 
 // createLockedTemp creates a temp file in dir and takes an exclusive advisory lock
@@ -145,7 +137,7 @@ func mkdirDurable(dir string) error {
 		if err := os.Mkdir(missing[i], 0o750); err != nil && !errors.Is(err, os.ErrExist) {
 			return err
 		}
-		if err := syncDir(filepath.Dir(missing[i])); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(missing[i])); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/baktainer/baktainer/atomicfile"
 )
 
 // Prune applies policy p to the archives of one backup name under root: it removes
@@ -68,9 +70,9 @@ func Prune(ctx context.Context, root, name string, p Policy, now time.Time, dryR
 	for dir := range dirs {
 		// An emptied day directory goes too; one with archives left stays.
 		if err := os.Remove(dir); err == nil {
-			errs = append(errs, syncDir(filepath.Dir(dir)))
+			errs = append(errs, atomicfile.SyncDir(filepath.Dir(dir)))
 		} else {
-			errs = append(errs, syncDir(dir))
+			errs = append(errs, atomicfile.SyncDir(dir))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/baktainer/baktainer/atomicfile"
 	"github.com/baktainer/baktainer/version"
 )
 
@@ -235,7 +236,7 @@ func (p *Pending) publish(final string) (err error) {
 		return err
 	}
 	published = append(published, final)
-	return syncDir(filepath.Dir(final))
+	return atomicfile.SyncDir(filepath.Dir(final))
 }
 
 // Abort discards the archive. It is safe to call more than once, and after Commit,
