@@ -81,6 +81,17 @@ func TestAgentSchedulesLabelledContainers(t *testing.T) {
 				t.Errorf("a password leaked into the attempt's error or the logs")
 			}
 		}
+		// The schedule keeps trying every 3 s: stop it, and let an attempt in flight
+		// (whose temp file is legitimately there) end, before looking for leftovers.
+		rig.Remove(dc, wrongPW)
+		waitUntil(t, 30*time.Second, func() string { return "an attempt of " + wrongPW + " still in flight" }, func() bool {
+			for _, a := range ta.Active() {
+				if a.Container == wrongPW {
+					return false
+				}
+			}
+			return true
+		})
 		if files := rig.ListFiles(t, filepath.Join(ta.dir, wrongPW)); len(files) != 0 {
 			t.Errorf("failed backups left files: %v", files)
 		}
