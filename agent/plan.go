@@ -11,17 +11,7 @@ import (
 )
 
 // PlanEntry is what the agent would do for one container.
-type PlanEntry struct {
-	Name        string    `json:"name"`
-	Container   string    `json:"container"`
-	Engine      string    `json:"engine,omitempty"`
-	Database    string    `json:"database,omitempty"`
-	Schedule    string    `json:"schedule,omitempty"`
-	NextRun     time.Time `json:"next_run,omitzero"`
-	OnStart     bool      `json:"on_start,omitempty"`
-	Destination string    `json:"destination"`
-	Problem     string    `json:"problem,omitempty"`
-}
+type PlanEntry = TargetInfo
 
 // Plan lists, without running or creating anything, what the agent would back up:
 // every running container it would register, with engine, schedule, next run and
@@ -38,19 +28,7 @@ func Plan(ctx context.Context, dc *docker.Client, reg *engines.Registry, dests D
 		if err != nil {
 			continue // gone meanwhile
 		}
-		e := newEntry(c, reg, cfg.Schedule)
-		p := PlanEntry{Name: e.name(), Container: c.Name, Schedule: e.schedule, OnStart: e.target.Spec.OnStart,
-			Destination: dests.Describe(e.target)}
-		if e.engine != nil {
-			p.Engine, p.Database = e.engine.Name(), e.engine.Database(e.target)
-		}
-		if e.problem != nil {
-			p.Problem = scrubAll(e.problem.Error(), secretsOf(e.target))
-			p.Schedule = ""
-		} else {
-			p.NextRun = e.nextRun(now, cfg.Location)
-		}
-		out = append(out, p)
+		out = append(out, describe(newEntry(c, reg, cfg.Schedule), now, cfg.Location, dests))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Name != out[j].Name {

@@ -84,31 +84,18 @@ func (s TargetState) Rank() int {
 // TargetReport is one target as /status, the metrics and the dashboard show it:
 // its registration, its last attempts, and what the health rules make of them.
 type TargetReport struct {
-	Name        string      `json:"name"`
-	Container   string      `json:"container"`
-	ContainerID string      `json:"container_id"`
-	Engine      string      `json:"engine,omitempty"`
-	Database    string      `json:"database,omitempty"`
-	Schedule    string      `json:"schedule,omitempty"`
-	NextRun     time.Time   `json:"next_run,omitzero"`
-	OnStart     bool        `json:"on_start"`
-	Destination string      `json:"destination"`
-	Problem     string      `json:"problem,omitempty"`
-	Registered  time.Time   `json:"registered"`
-	State       TargetState `json:"state"`
+	TargetStatus
+	State TargetState `json:"state"`
 	// Overdue is true once Deadline passed (see the Deadline function).
 	Overdue      bool      `json:"overdue"`
 	Deadline     time.Time `json:"deadline,omitzero"`
 	DeadlineFrom string    `json:"deadline_from,omitempty"` // last_success, first_attempt or registered
 	DeadlineRef  time.Time `json:"deadline_ref,omitzero"`   // the time it counts from
 	// The last successful archive's size and how long that backup took.
-	LastSizeBytes       int64    `json:"last_size_bytes"`
-	LastDurationSeconds float64  `json:"last_duration_seconds"`
-	Archives            int      `json:"archives"`      // archives of this backup name on every destination
-	ArchiveBytes        int64    `json:"archive_bytes"` // their total size
-	Active              *Attempt `json:"active,omitempty"`
-	LastSuccess         *Attempt `json:"last_success,omitempty"`
-	LastFailure         *Attempt `json:"last_failure,omitempty"`
+	LastSizeBytes       int64   `json:"last_size_bytes"`
+	LastDurationSeconds float64 `json:"last_duration_seconds"`
+	Archives            int     `json:"archives"`      // archives of this backup name on every destination
+	ArchiveBytes        int64   `json:"archive_bytes"` // their total size
 }
 
 // DestinationStatus is one backup destination (a directory or a backup volume).
@@ -142,11 +129,7 @@ func (a *Agent) TargetReports(ctx context.Context) []TargetReport {
 
 // report builds one target's report and applies the health rules to it.
 func (a *Agent) report(e *entry, now time.Time, grace time.Duration) TargetReport {
-	st := a.status(e, now)
-	r := TargetReport{Name: st.Name, Container: st.Container, ContainerID: st.ContainerID, Engine: st.Engine,
-		Database: st.Database, Schedule: st.Schedule, NextRun: st.NextRun, OnStart: st.OnStart,
-		Destination: st.Destination, Problem: st.Problem, Registered: st.Registered,
-		Active: st.Active, LastSuccess: st.LastSuccess, LastFailure: st.LastFailure}
+	r := TargetReport{TargetStatus: a.status(e, now)}
 	if s := r.LastSuccess; s != nil {
 		r.LastSizeBytes, r.LastDurationSeconds = s.SizeBytes, s.Duration().Seconds()
 	}

@@ -32,9 +32,9 @@ type entry struct {
 func (e *entry) id() string   { return e.target.Container.ID }
 func (e *entry) name() string { return backupName(e.target) }
 
-// TargetStatus is a read-only view of one registered container, for the API and
-// the status page.
-type TargetStatus struct {
+// TargetInfo is what the agent makes of one container's labels: the part of a
+// target that `plan`, /api/v1/targets and /status all show.
+type TargetInfo struct {
 	Name        string    `json:"name"`
 	Container   string    `json:"container"`
 	ContainerID string    `json:"container_id"`
@@ -42,13 +42,37 @@ type TargetStatus struct {
 	Database    string    `json:"database,omitempty"`
 	Schedule    string    `json:"schedule,omitempty"`
 	NextRun     time.Time `json:"next_run,omitzero"`
-	OnStart     bool      `json:"on_start,omitempty"`
+	OnStart     bool      `json:"on_start"`
 	Destination string    `json:"destination"`
 	Problem     string    `json:"problem,omitempty"` // label problems: not scheduled until fixed
+}
+
+// TargetStatus is a read-only view of one registered container, for the API and
+// the status page.
+type TargetStatus struct {
+	TargetInfo
 	Registered  time.Time `json:"registered"`
 	Active      *Attempt  `json:"active,omitempty"` // the queued or running attempt
 	LastSuccess *Attempt  `json:"last_success,omitempty"`
 	LastFailure *Attempt  `json:"last_failure,omitempty"`
+}
+
+// describe is e's TargetInfo at now; problems are scrubbed of e's secrets.
+func describe(e *entry, now time.Time, loc *time.Location, dests Destinations) TargetInfo {
+	info := TargetInfo{
+		Name: e.name(), Container: e.target.Container.Name, ContainerID: e.target.Container.ID,
+		Schedule: e.schedule, OnStart: e.target.Spec.OnStart, Destination: dests.Describe(e.target),
+	}
+	if e.engine != nil {
+		info.Engine, info.Database = e.engine.Name(), e.engine.Database(e.target)
+	}
+	if e.problem != nil {
+		info.Problem = scrubAll(e.problem.Error(), secretsOf(e.target))
+		info.Schedule = ""
+	} else {
+		info.NextRun = e.nextRun(now, loc)
+	}
+	return info
 }
 
 // targets is the table of registered containers and their cron entries.
@@ -201,20 +225,7 @@ func (ts *targets) snapshot() []*entry {
 
 // status builds the public view of e.
 func (a *Agent) status(e *entry, now time.Time) TargetStatus {
-	s := TargetStatus{
-		Name: e.name(), Container: e.target.Container.Name, ContainerID: e.target.Container.ID,
-		Schedule: e.schedule, OnStart: e.target.Spec.OnStart,
-		Destination: a.dests.Describe(e.target), Registered: e.registered,
-	}
-	if e.engine != nil {
-		s.Engine, s.Database = e.engine.Name(), e.engine.Database(e.target)
-	}
-	if e.problem != nil {
-		s.Problem = a.scrub(e.problem.Error(), e.target)
-		s.Schedule = ""
-	} else {
-		s.NextRun = e.nextRun(now, a.cfg.Location)
-	}
+	s := TargetStatus{TargetInfo: describe(e, now, a.cfg.Location, a.dests), Registered: e.registered}
 	if act, ok := a.activeFor(e.id()); ok {
 		s.Active = &act
 	}

@@ -150,14 +150,15 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 		return err
 	}
 	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
-	att.Pruned = a.prune(ctx, dest.Root, res.Meta.Name, a.policy(dest, t), t)
+	att.Pruned = a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
 	return nil
 }
 
-// prune applies retention after a successful backup. A failure is a warning: the
-// new archive is safe either way.
-func (a *Agent) prune(ctx context.Context, root, name string, p store.Policy, t engines.Target) int {
-	decisions, err := store.Prune(ctx, root, name, p, time.Now(), false)
+// prune applies retention after a successful backup of archive. A failure is a
+// warning: the new archive is safe either way.
+func (a *Agent) prune(ctx context.Context, root, archive string, name string, p store.Policy, t engines.Target) int {
+	// The archive was hashed as it was written: no need to read it back.
+	decisions, err := store.Prune(ctx, root, name, p, time.Now(), store.PruneOptions{Verified: archive})
 	removed := 0
 	for _, d := range decisions {
 		if !d.Keep {

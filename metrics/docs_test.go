@@ -16,7 +16,7 @@ func registered(t *testing.T) map[string]bool {
 	t.Helper()
 	src := fixture()
 	m := New(src)
-	m.TargetRegistered(agent.TargetStatus{Name: "shop"})
+	m.TargetRegistered(agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "shop"}})
 	m.BackupFinished(*src.targets[0].LastFailure)
 	ok := *src.targets[1].LastSuccess
 	ok.Pruned = 1

@@ -36,11 +36,14 @@ func fixture() *fakeSource {
 		Error: "pg_dump: FATAL: password authentication failed for user \"app\"", ErrorKind: agent.KindDumpTool}
 	return &fakeSource{
 		targets: []agent.TargetReport{
-			{Name: "crm", Container: "crm-db-1", Engine: "postgres", Schedule: "@daily", Destination: "/backups/crm",
-				State: agent.StateFailing, Overdue: true, Deadline: t0.Add(-time.Hour), NextRun: t0.Add(time.Hour), LastFailure: failed},
-			{Name: "shop", Container: "shop-db-1", Engine: "postgres", Schedule: "@hourly", Destination: "/backups/shop",
-				State: agent.StateOK, Deadline: t0.Add(2 * time.Hour), NextRun: t0.Add(time.Hour), LastSuccess: ok, Archives: 3},
-			{Name: "typo", Container: "typo-1", State: agent.StateInvalid, Problem: "label baktainer.schedule=\"x\": not a cron"},
+			{TargetStatus: agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "crm", Container: "crm-db-1", Engine: "postgres",
+				Schedule: "@daily", Destination: "/backups/crm", NextRun: t0.Add(time.Hour)}, LastFailure: failed},
+				State: agent.StateFailing, Overdue: true, Deadline: t0.Add(-time.Hour)},
+			{TargetStatus: agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "shop", Container: "shop-db-1", Engine: "postgres",
+				Schedule: "@hourly", Destination: "/backups/shop", NextRun: t0.Add(time.Hour)}, LastSuccess: ok},
+				State: agent.StateOK, Deadline: t0.Add(2 * time.Hour), Archives: 3},
+			{TargetStatus: agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "typo", Container: "typo-1",
+				Problem: "label baktainer.schedule=\"x\": not a cron"}}, State: agent.StateInvalid},
 		},
 		dests:     []agent.DestinationStatus{{Root: "/backups", Archives: 3, ArchiveBytes: 12288, FreeBytes: 1 << 30, TotalBytes: 1 << 34}},
 		connected: true, lastSync: t0,
@@ -104,8 +107,8 @@ baktainer_docker_connected 1
 func TestObserverCountsBackups(t *testing.T) {
 	src := fixture()
 	m := New(src)
-	m.TargetRegistered(agent.TargetStatus{Name: "shop"})
-	m.TargetRegistered(agent.TargetStatus{Name: "crm"})
+	m.TargetRegistered(agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "shop"}})
+	m.TargetRegistered(agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "crm"}})
 	m.BackupFinished(*src.targets[1].LastSuccess)
 	pruned := *src.targets[1].LastSuccess
 	pruned.Pruned, pruned.Ended = 2, pruned.Started.Add(3*time.Second)

@@ -17,13 +17,12 @@ import (
 // Prune applies policy p to the archives of one backup name under root: it removes
 // each archive the plan does not keep, with its sidecars (the archive first, so an
 // interrupted prune never leaves an archive without its checksum; Cleanup removes
-// orphan sidecars). With dryRun it only plans. It returns every decision, oldest
-// archive first.
+// orphan sidecars). It returns every decision, oldest archive first.
 //
 // The newest archive whose checksum verifies is never removed: Prune checks
 // archives newest first until one passes, but only when the plan would remove
 // something, so a prune that removes nothing reads nothing.
-func Prune(ctx context.Context, root, name string, p Policy, now time.Time, dryRun bool) ([]Decision, error) {
+func Prune(ctx context.Context, root, name string, p Policy, now time.Time, opts PruneOptions) ([]Decision, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
@@ -45,12 +44,12 @@ func Prune(ctx context.Context, root, name string, p Policy, now time.Time, dryR
 	}
 	decisions := Plan(mine, p, now, facts)
 	if removesAny(decisions) {
-		if facts.NewestVerified, err = newestVerified(ctx, mine); err != nil {
+		if facts.NewestVerified, err = newestVerified(ctx, mine, opts.Verified); err != nil {
 			return nil, err
 		}
 		decisions = Plan(mine, p, now, facts)
 	}
-	if dryRun {
+	if opts.DryRun {
 		return decisions, nil
 	}
 	dirs := map[string]bool{}
@@ -92,16 +91,29 @@ func removesAny(decisions []Decision) bool {
 
 // newestVerified returns the path of the newest archive whose checksum and
 // sidecars verify, or "" when none does.
-func newestVerified(ctx context.Context, archives []Archive) (string, error) {
+func newestVerified(ctx context.Context, archives []Archive, known string) (string, error) {
 	for i := len(archives) - 1; i >= 0; i-- {
 		if err := ctx.Err(); err != nil {
 			return "", err
+		}
+		if archives[i].Path == known {
+			return known, nil
 		}
 		if _, err := Verify(archives[i].Path); err == nil {
 			return archives[i].Path, nil
 		}
 	}
 	return "", nil
+}
+
+// PruneOptions tune Prune.
+type PruneOptions struct {
+	// DryRun only plans: nothing is removed.
+	DryRun bool
+	// Verified is an archive the caller knows passes Verify, e.g. the one it has
+	// just committed (hashed while written, then synced): Prune does not read it
+	// again to find the newest good archive.
+	Verified string
 }
 
 // removeArchive removes an archive, then its sidecars.

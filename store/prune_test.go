@@ -20,7 +20,7 @@ func TestPruneRemovesWhatThePlanSays(t *testing.T) {
 	otherName, _ := writeArchive(t, root, "cache", now.Add(-10*24*time.Hour), []byte("x"), Options{})
 
 	// Dry run: decisions, nothing removed.
-	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, true)
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, PruneOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestPruneRemovesWhatThePlanSays(t *testing.T) {
 		}
 	}
 
-	if _, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, false); err != nil {
+	if _, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, PruneOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range paths {
@@ -69,7 +69,7 @@ func TestPruneNeverRemovesNewestVerified(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 1}, now, false)
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 1}, now, PruneOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestPruneNeverRemovesNewestVerified(t *testing.T) {
 		t.Errorf("the newest good archive is gone or damaged: %v", err)
 	}
 	// Everything too old by age: the newest good one still stays.
-	decisions, err = Prune(context.Background(), root, "db", Policy{MaxAge: time.Hour}, now, false)
+	decisions, err = Prune(context.Background(), root, "db", Policy{MaxAge: time.Hour}, now, PruneOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +89,30 @@ func TestPruneNeverRemovesNewestVerified(t *testing.T) {
 	}
 }
 
+// The archive the caller names as verified (the one it just committed) is taken as
+// the newest good one without being read: here its bytes are damaged, yet it is
+// kept, and the older good archive may go.
+func TestPruneTrustsTheArchiveJustCommitted(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	older, _ := writeArchive(t, root, "db", now.Add(-time.Hour), []byte("dump"), Options{})
+	newest, _ := writeArchive(t, root, "db", now, []byte("dump"), Options{})
+	if err := os.WriteFile(newest, []byte("DUMP"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prune(context.Background(), root, "db", Policy{MaxCount: 1}, now, PruneOptions{Verified: newest}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(newest); err != nil {
+		t.Errorf("the committed archive is gone: %v", err)
+	}
+	if _, err := os.Stat(older); !os.IsNotExist(err) {
+		t.Errorf("the older archive stays although the newest counts as verified: %v", err)
+	}
+}
+
 func TestPruneRejectsBadName(t *testing.T) {
-	if _, err := Prune(context.Background(), t.TempDir(), "../etc", Policy{MaxCount: 1}, time.Now(), false); err == nil {
+	if _, err := Prune(context.Background(), t.TempDir(), "../etc", Policy{MaxCount: 1}, time.Now(), PruneOptions{}); err == nil {
 		t.Error("Prune accepted a name with a path in it")
 	}
 }
@@ -104,7 +126,7 @@ func TestPruneRotatesEncryptedArchives(t *testing.T) {
 		p, _ := writeArchive(t, root, "db", now.Add(-time.Duration(i)*time.Hour), []byte("secret dump"), Options{Encryption: enc})
 		paths = append(paths, p)
 	}
-	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, false)
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 2}, now, PruneOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

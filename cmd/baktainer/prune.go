@@ -48,7 +48,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	now := time.Now()
 	removed := 0
 	for _, name := range names {
-		decisions, err := store.Prune(ctx, dir, name, policy, now, *dryRun)
+		decisions, err := store.Prune(ctx, dir, name, policy, now, store.PruneOptions{DryRun: *dryRun})
 		for _, d := range decisions {
 			verb := "keep  "
 			if !d.Keep {
