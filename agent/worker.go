@@ -280,14 +280,7 @@ func secretsOf(t engines.Target) []string {
 	return out
 }
 
-func scrubAll(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
-		}
-	}
-	return msg
-}
+func scrubAll(msg string, secrets []string) string { return engines.Scrub(msg, secrets...) }
 
 func newAttemptID() string {
 	b := make([]byte, 6)

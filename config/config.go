@@ -66,6 +66,10 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Var + ": " + e.Problem }
 
+// DefaultBackupDir is where archives go when BT_BACKUP_DIR is not set, as in the
+// original Baktainer.
+const DefaultBackupDir = "/backups"
+
 // Lookup reads one variable; os.LookupEnv is the real one.
 type Lookup func(name string) (string, bool)
 

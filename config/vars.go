@@ -33,7 +33,7 @@ type Var struct {
 func Vars() []Var { return append([]Var(nil), vars...) }
 
 var vars = []Var{
-	{Name: "BT_BACKUP_DIR", Default: "/backups", Help: "standalone mode: the directory archives go under, as <dir>/<name>/<date>/...",
+	{Name: "BT_BACKUP_DIR", Default: DefaultBackupDir, Help: "standalone mode: the directory archives go under, as <dir>/<name>/<date>/...",
 		parse: func(c *Config, s string) error { c.BackupDir = s; return absolute(s) },
 		show:  func(c Config) string { return c.BackupDir }},
 	{Name: "BT_STATE_DIR", Default: derived, Help: "where the agent keeps its history; default $BT_BACKUP_DIR/.baktainer",

@@ -53,20 +53,24 @@ func readFileInContainer(ctx context.Context, ex Execer, t Target, path string) 
 	return strings.TrimRight(out.String(), "\r\n"), nil
 }
 
+// Scrub returns s with every non-empty secret replaced by [REDACTED]: the one
+// place messages lose their secrets before anyone sees them.
+func Scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
+}
+
 // redact returns err with every secret in its message replaced, keeping an
 // *docker.ExitError an *docker.ExitError so callers can still inspect the exit code.
 func redact(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
-	scrub := func(s string) string {
-		for _, sec := range secrets {
-			if sec != "" {
-				s = strings.ReplaceAll(s, sec, "[REDACTED]")
-			}
-		}
-		return s
-	}
+	scrub := func(s string) string { return Scrub(s, secrets...) }
 	var exit *docker.ExitError
 	if errors.As(err, &exit) {
 		clean := *exit

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -33,7 +34,7 @@ const packBufferSize = 1 << 20
 
 func runPack(ctx context.Context, env *runEnv, args []string) error {
 	flags := flag.NewFlagSet("archive pack", flag.ContinueOnError)
-	dir := flags.String("dir", envOr("BT_BACKUP_DIR", "/backups"), "directory the archives go under (BT_BACKUP_DIR)")
+	dir := flags.String("dir", envOr("BT_BACKUP_DIR", config.DefaultBackupDir), "directory the archives go under (BT_BACKUP_DIR)")
 	name := flags.String("name", "", "the backup's name: the archive goes under DIR/NAME/ (required)")
 	compress := flags.String("compress", envOr("BT_COMPRESSION", "zstd"), "zstd, gzip or none (BT_COMPRESSION)")
 	level := flags.String("level", envOr("BT_COMPRESSION_LEVEL", "fastest"), "fastest, default, better or best (BT_COMPRESSION_LEVEL)")

@@ -36,10 +36,7 @@ func runList(_ context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := envOr("BT_BACKUP_DIR", "/backups")
-	if len(pos) == 1 {
-		dir = pos[0]
-	}
+	dir := dirArg(pos)
 	archives, err := store.List(dir)
 	if err != nil {
 		return err

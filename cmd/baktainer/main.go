@@ -16,6 +16,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/version"
 )
 
@@ -138,4 +139,13 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// dirArg is the directory a command works on: its one positional argument, else
+// BT_BACKUP_DIR, else the default.
+func dirArg(pos []string) string {
+	if len(pos) == 1 {
+		return pos[0]
+	}
+	return envOr("BT_BACKUP_DIR", config.DefaultBackupDir)
 }

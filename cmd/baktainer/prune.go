@@ -28,10 +28,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := envOr("BT_BACKUP_DIR", "/backups")
-	if len(pos) == 1 {
-		dir = pos[0]
-	}
+	dir := dirArg(pos)
 	policy, err := store.PolicyFromEnv(os.LookupEnv)
 	if err != nil {
 		return err
