@@ -81,9 +81,10 @@ func classify(err error) (kind ErrorKind, transient bool) {
 	case errors.As(err, &incomplete):
 		return KindIncomplete, true
 	case errors.As(err, &exitErr) && exitErr.Code > 128:
-		// Killed by a signal: its container stopped (the exec can end before Docker
-		// marks the container stopped) or ran out of memory. Worth another try if
-		// the container runs again.
+		// Killed by a signal. docker.Exec already waits for a killed container to be
+		// reported stopped (ErrContainerStopped, above); this is the rest: a stop
+		// Docker reported later than that wait, or the tool alone killed (the OOM
+		// killer). Either way worth another try, once the container runs.
 		return KindContainerStopped, true
 	case errors.As(err, &exitErr):
 		msg := strings.ToLower(exitErr.Stderr)
