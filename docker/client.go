@@ -19,7 +19,7 @@ type Client struct {
 // negotiating the API version with the daemon (baktainer supports API 1.41 and later),
 // and checks that the daemon answers.
 func Connect(ctx context.Context) (*Client, error) {
-	api, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	api, err := client.New(client.FromEnv)
 	if err != nil {
 		return nil, fmt.Errorf("docker: configure client: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 // empty host means the standard DOCKER_HOST / DOCKER_* environment; otherwise host is
 // a daemon address such as unix:///var/run/docker.sock.
 func Dial(host string) (*Client, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	opts := []client.Opt{client.FromEnv} // the client negotiates the API version by itself
 	if host != "" {
 		opts = append(opts, client.WithHost(host))
 	}

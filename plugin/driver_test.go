@@ -283,7 +283,7 @@ func TestRefusingDriver(t *testing.T) {
 	go func() {
 		_ = Refusing{Reason: errors.New("baktainer plugin cannot start: BT_CRON: bad")}.Handler().Serve(l)
 	}()
-	r := &rig{t: t, client: &http.Client{Transport: &http.Transport{Dial: l.Dial}}}
+	r := &rig{t: t, client: &http.Client{Transport: &http.Transport{DialContext: inmemDial(l)}}}
 	for endpoint, req := range map[string]any{
 		"Create": volume.CreateRequest{Name: "v"}, "List": nil, "Get": volume.GetRequest{Name: "v"},
 		"Remove": volume.RemoveRequest{Name: "v"}, "Path": volume.PathRequest{Name: "v"},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -88,7 +89,7 @@ func (r *rig) serve() {
 	l := sockets.NewInmemSocket("baktainer-test", 1)
 	go func() { _ = NewDriver(ctx, vols, logrus.NewEntry(log)).Handler().Serve(l) }()
 	r.t.Cleanup(func() { cancel(); _ = l.Close() })
-	r.client = &http.Client{Transport: &http.Transport{Dial: l.Dial}}
+	r.client = &http.Client{Transport: &http.Transport{DialContext: inmemDial(l)}}
 }
 
 // call posts a request to an endpoint and decodes the answer into out. It returns
@@ -154,4 +155,9 @@ func (r *rig) list() []string {
 		names = append(names, v.Name)
 	}
 	return names
+}
+
+// inmemDial dials the in-memory socket l, whatever address the client asks for.
+func inmemDial(l *sockets.InmemSocket) func(context.Context, string, string) (net.Conn, error) {
+	return func(context.Context, string, string) (net.Conn, error) { return l.Dial("", "") }
 }

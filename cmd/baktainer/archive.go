@@ -18,7 +18,7 @@ import (
 // output: the store's pipeline without Docker, for scripts and for tests.
 func runArchive(ctx context.Context, env *runEnv, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: archive pack|unpack ...", errUsage)
+		return fmt.Errorf("%w: archive needs a subcommand: pack or unpack", errUsage)
 	}
 	switch args[0] {
 	case "pack":
