@@ -8,6 +8,7 @@
 #   scripts/s3-server.sh start PORT DATA_DIR [ACCESS SECRET]
 #                                                      S3 on 127.0.0.1:PORT (idempotent)
 #   scripts/s3-server.sh stop PORT                     stop the one on PORT (idempotent)
+#   scripts/s3-server.sh kill PORT                     SIGKILL it, as a crash would
 #
 # Credentials: ACCESS and SECRET, else $S3_ACCESS_KEY and $S3_SECRET_KEY (the tests
 # pass them so, out of the process list), else random ones; they are written to
@@ -203,9 +204,20 @@ stop() {
   fi
 }
 
+# kill_now: SIGKILL, no shutdown: what a crash or an OOM kill does to the server.
+kill_now() {
+  local run
+  run=$(run_dir "$1")
+  if [ -f "$run/pid" ]; then
+    kill -9 "$(cat "$run/pid")" 2>/dev/null || true
+  fi
+  stop "$1"
+}
+
 case "${1:-}" in
   build) build ;;
   start) start "${2:?usage: s3-server.sh start PORT DATA_DIR [ACCESS SECRET]}" "${3:?usage: s3-server.sh start PORT DATA_DIR [ACCESS SECRET]}" "${4:-}" "${5:-}" ;;
   stop) stop "${2:?usage: s3-server.sh stop PORT}" ;;
-  *) echo "usage: $0 build | start PORT DATA_DIR [ACCESS SECRET] | stop PORT" >&2; exit 2 ;;
+  kill) kill_now "${2:?usage: s3-server.sh kill PORT}" ;;
+  *) echo "usage: $0 build | start PORT DATA_DIR [ACCESS SECRET] | stop PORT | kill PORT" >&2; exit 2 ;;
 esac
