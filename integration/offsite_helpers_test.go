@@ -180,6 +180,7 @@ type cutProxy struct {
 	target  string
 	after   int64
 	down    bool // cut on bytes from the server instead of to it
+	flip    bool // flip the byte at `after` instead of cutting
 	cuts    atomic.Int32
 	cutDone atomic.Int32
 	up      atomic.Int64
@@ -234,9 +235,13 @@ func (p *cutProxy) copy(dst, src net.Conn, cut, upstream bool) {
 		if k > 0 {
 			if cut && n+int64(k) > p.after {
 				p.cutDone.Add(1)
-				dst.Close()
-				src.Close()
-				return
+				cut = false
+				if !p.flip {
+					dst.Close()
+					src.Close()
+					return
+				}
+				buf[p.after-n] ^= 0x01
 			}
 			n += int64(k)
 			if _, werr := dst.Write(buf[:k]); werr != nil {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,6 +71,7 @@ func (r *retrier) do(ctx context.Context, what string, req func(context.Context)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", what, ctx.Err())
 		}
+		err = withoutURL(err)
 		if !transient(err) {
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -85,6 +88,16 @@ func (r *retrier) do(ctx context.Context, what string, req func(context.Context)
 		case <-time.After(wait):
 		}
 	}
+}
+
+// withoutURL drops the request URL net/http puts in its errors: the caller's
+// message names the bucket and key already, and the URL adds query noise.
+func withoutURL(err error) error {
+	var u *url.Error
+	if errors.As(err, &u) && u.Err != nil {
+		return fmt.Errorf("%s: %w", strings.ToLower(u.Op), u.Err)
+	}
+	return err
 }
 
 // transient reports whether a failed request may succeed when tried again.

@@ -71,7 +71,9 @@ func OwnS3(t testing.TB) *S3 {
 	}
 	s := newS3(port, t.TempDir())
 	t.Cleanup(func() { _, _ = s.script("stop", strconv.Itoa(port)) })
-	s.Start(t)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -79,20 +81,21 @@ func newS3(port int, dir string) *S3 {
 	return &S3{Port: port, DataDir: dir, AccessKey: "AK" + randomHex(9), SecretKey: randomHex(20)}
 }
 
-// Start starts the server (again, after Kill or Stop), with the data it had.
-func (s *S3) Start(t testing.TB) {
-	t.Helper()
+// Start starts the server (again, after Kill), with the data it had. It
+// returns an error rather than failing the test, so a goroutine may call it.
+func (s *S3) Start() error {
 	if out, err := s.script("start", strconv.Itoa(s.Port), s.DataDir); err != nil {
-		t.Fatalf("scripts/s3-server.sh start: %v\n%s", err, out)
+		return fmt.Errorf("scripts/s3-server.sh start: %v\n%s", err, out)
 	}
+	return nil
 }
 
 // Kill SIGKILLs the server, as a crash would.
-func (s *S3) Kill(t testing.TB) {
-	t.Helper()
+func (s *S3) Kill() error {
 	if out, err := s.script("kill", strconv.Itoa(s.Port)); err != nil {
-		t.Fatalf("scripts/s3-server.sh kill: %v\n%s", err, out)
+		return fmt.Errorf("scripts/s3-server.sh kill: %v\n%s", err, out)
 	}
+	return nil
 }
 
 // script runs scripts/s3-server.sh with the credentials in its environment (not
