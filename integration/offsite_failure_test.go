@@ -206,7 +206,7 @@ func TestOffsiteServerDownForGood(t *testing.T) {
 	if keys := offsiteKeys(t, client, bucket); len(keys) != 0 {
 		t.Fatalf("objects under final keys after a failed upload: %v", keys)
 	}
-	pruned, err := remote.Prune(context.Background(), "down", store.Policy{}, time.Now().Add(time.Hour), offsite.PruneOptions{LeftoverAge: time.Minute})
+	pruned, err := remote.Prune(context.Background(), "down", store.Policy{}, time.Now().Add(time.Hour), offsite.PruneOptions{LeftoverAge: time.Nanosecond})
 	if err != nil {
 		t.Fatalf("prune: %v", err)
 	}

@@ -219,29 +219,29 @@ func (p *cutProxy) forward(client net.Conn) {
 		return // the server is down: the client sees its connection closed
 	}
 	defer server.Close()
-	cutUp, cutDown := !p.down && p.cuts.Add(-1) >= 0, p.down && p.cuts.Add(-1) >= 0
 	done := make(chan struct{}, 2)
-	go func() { p.copy(server, client, cutUp, true); done <- struct{}{} }()
-	go func() { p.copy(client, server, cutDown, false); done <- struct{}{} }()
+	go func() { p.copy(server, client, !p.down, true); done <- struct{}{} }()
+	go func() { p.copy(client, server, p.down, false); done <- struct{}{} }()
 	<-done // either side ending ends the connection
 }
 
-// copy copies src to dst; with cut set, it stops after p.after bytes.
-func (p *cutProxy) copy(dst, src net.Conn, cut, upstream bool) {
+// copy copies src to dst. In the direction that is cut (watched), once the
+// connection has carried p.after bytes and a cut remains, it cuts the
+// connection there, or flips that byte.
+func (p *cutProxy) copy(dst, src net.Conn, watched, upstream bool) {
 	buf := make([]byte, 32<<10)
 	var n int64
 	for {
 		k, err := src.Read(buf)
 		if k > 0 {
-			if cut && n+int64(k) > p.after {
+			if watched && n+int64(k) > p.after && p.cuts.Add(-1) >= 0 {
 				p.cutDone.Add(1)
-				cut = false
 				if !p.flip {
 					dst.Close()
 					src.Close()
 					return
 				}
-				buf[p.after-n] ^= 0x01
+				buf[max(p.after-n, 0)] ^= 0x01
 			}
 			n += int64(k)
 			if _, werr := dst.Write(buf[:k]); werr != nil {
@@ -255,10 +255,8 @@ func (p *cutProxy) copy(dst, src net.Conn, cut, upstream bool) {
 			}
 		}
 		if err != nil {
-			if err == io.EOF {
-				if tc, ok := dst.(*net.TCPConn); ok {
-					_ = tc.CloseWrite()
-				}
+			if tc, ok := dst.(*net.TCPConn); ok && err == io.EOF {
+				_ = tc.CloseWrite()
 			}
 			return
 		}

@@ -19,7 +19,8 @@ type PruneOptions struct {
 	Verified string
 	// LeftoverAge is how old a leftover (an incomplete copy, a multipart upload
 	// never completed) must be before Prune removes it, so that an upload in
-	// progress elsewhere is never touched. 0 means DefaultLeftoverAge.
+	// progress elsewhere is never touched. 0 means DefaultLeftoverAge. It is
+	// measured from the wall clock, not from Prune's now.
 	LeftoverAge time.Duration
 }
 
@@ -83,10 +84,13 @@ func (r *Remote) Prune(ctx context.Context, name string, p store.Policy, now tim
 			}
 		}
 	}
-	if err := rm.removeLeftovers(ctx, listing.Leftovers, now.Add(-opts.LeftoverAge)); err != nil {
+	// Leftovers are dated by the server's clock, so they are aged by the wall
+	// clock, not by now (which a caller may set to plan as of another time).
+	cutoff := time.Now().Add(-opts.LeftoverAge)
+	if err := rm.removeLeftovers(ctx, listing.Leftovers, cutoff); err != nil {
 		return res, err
 	}
-	return res, rm.abortStale(ctx, namePrefix(r.prefix, name), now.Add(-opts.LeftoverAge))
+	return res, rm.abortStale(ctx, namePrefix(r.prefix, name), cutoff)
 }
 
 // newestVerified returns the key of the newest copy that verifies, reading
