@@ -108,7 +108,12 @@ func ParseURL(s string) (URL, error) {
 }
 
 // String returns the address as s3://BUCKET/KEY.
-func (u URL) String() string { return "s3://" + joinKey(u.Bucket, u.Key) }
+func (u URL) String() string {
+	if u.Key == "" {
+		return "s3://" + u.Bucket
+	}
+	return "s3://" + u.Bucket + "/" + u.Key
+}
 
 // validName accepts the backup names store accepts (the baktainer.name label's).
 func validName(name string) bool {
