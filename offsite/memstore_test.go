@@ -26,7 +26,8 @@ type memStore struct {
 	failures map[string][]error
 	calls    map[string]int
 	nextID   int
-	// cutReads cuts a get's body after that many bytes, once per entry.
+	// cutReads cuts the body of a get longer than that many bytes after them,
+	// once per entry.
 	cutReads []int64
 }
 
@@ -240,7 +241,7 @@ func (m *memStore) get(ctx context.Context, key string, offset int64, etag strin
 		return nil, objectInfo{}, &apiError{Status: 412, Code: "PreconditionFailed"}
 	}
 	var body io.Reader = bytes.NewReader(o.data[offset:])
-	if len(m.cutReads) > 0 {
+	if len(m.cutReads) > 0 && int64(len(o.data))-offset > m.cutReads[0] {
 		body = &cutReader{r: body, left: m.cutReads[0]}
 		m.cutReads = m.cutReads[1:]
 	}

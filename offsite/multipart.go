@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/baktainer/baktainer/store"
@@ -27,10 +28,9 @@ const maxRestarts = 2
 // errUploadLost means the server no longer knows a multipart upload.
 var errUploadLost = errors.New("the server lost the multipart upload")
 
-// multipart uploads the archive in parts, one at a time, so memory stays at a
-// few small buffers whatever the size: each part is read twice from the file,
-// once to hash it (its SHA-256 goes in the request, and into the hash of the
-// whole archive) and once to send it, hashing again what is sent. The upload is
+// multipart uploads the archive in parts: each part is read twice from the
+// file, once to hash it (its SHA-256 goes in the request, and into the hash of
+// the whole archive) and once to send it, hashing again what is sent. The upload is
 // completed only when the whole archive's hash equals its .sha256; on any
 // failure it is aborted, and nothing ever appears under the key.
 func (u *uploader) multipart(ctx context.Context) ([]uploadedPart, error) {
@@ -39,7 +39,7 @@ func (u *uploader) multipart(ctx context.Context) ([]uploadedPart, error) {
 		if !errors.Is(err, errUploadLost) || restart >= maxRestarts || ctx.Err() != nil {
 			return parts, err
 		}
-		u.rt.retries++
+		u.rt.retries.Add(1)
 		u.rt.log.Warnf("off-host copy: %v; starting the upload again", err)
 	}
 }
@@ -58,32 +58,69 @@ func (u *uploader) multipartOnce(ctx context.Context) (parts []uploadedPart, err
 			u.abort(ctx, id)
 		}
 	}()
-	size := u.local.meta.Size
-	partSize := partSizeFor(size, u.opts.PartSize)
-	count := int((size + partSize - 1) / partSize)
 	whole := sha256.New()
-	for n, off := 1, int64(0); off < size; n, off = n+1, off+partSize {
-		length := min(partSize, size-off)
-		sum, err := hashSection(ctx, u.local.file, off, length, nil, whole)
-		if err != nil {
-			return nil, err
-		}
-		var etag string
-		err = u.rt.do(ctx, fmt.Sprintf("part %d of %d", n, count), func(ctx context.Context) error {
-			return u.sendSection(ctx, off, length, sum, func(ctx context.Context, body io.Reader) (err error) {
-				etag, err = u.store.putPart(ctx, u.key, id, n, body, length, sum)
-				return lostUpload(err)
-			})
-		})
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, uploadedPart{Number: n, ETag: etag, SHA256: sum})
+	if parts, err = u.sendParts(ctx, id, whole); err != nil {
+		return nil, err
 	}
 	if !bytes.Equal(whole.Sum(nil), u.local.sum) {
 		return nil, fmt.Errorf("%w: the bytes read from %s differ from its .sha256", store.ErrChecksumMismatch, u.local.path)
 	}
 	return parts, u.complete(ctx, id, parts)
+}
+
+// sendParts hashes the parts in order, one pass over the file that also feeds
+// whole, and sends up to Options.Concurrency of them at once, each read again
+// from the file as it is sent: the memory is a few buffers per part in
+// flight, whatever the part size. The first failure stops the rest.
+func (u *uploader) sendParts(ctx context.Context, id string, whole io.Writer) ([]uploadedPart, error) {
+	size := u.local.meta.Size
+	partSize := partSizeFor(size, u.opts.PartSize)
+	count := int((size + partSize - 1) / partSize)
+	parts := make([]uploadedPart, count)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	inFlight := make(chan struct{}, u.opts.Concurrency)
+	var wg sync.WaitGroup
+	for n, off := 1, int64(0); off < size && ctx.Err() == nil; n, off = n+1, off+partSize {
+		length := min(partSize, size-off)
+		sum, err := hashSection(ctx, u.local.file, off, length, nil, whole)
+		if err != nil {
+			cancel(err)
+			break
+		}
+		select {
+		case inFlight <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-inFlight; wg.Done() }()
+			etag, err := u.sendPart(ctx, id, n, count, off, length, sum)
+			if err != nil {
+				cancel(err)
+			}
+			parts[n-1] = uploadedPart{Number: n, ETag: etag, SHA256: sum}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+// sendPart sends part n of count, bytes [off, off+length) whose SHA-256 is sum.
+func (u *uploader) sendPart(ctx context.Context, id string, n, count int, off, length int64, sum []byte) (etag string, err error) {
+	err = u.rt.do(ctx, fmt.Sprintf("part %d of %d", n, count), func(ctx context.Context) error {
+		return u.sendSection(ctx, off, length, sum, func(ctx context.Context, body io.Reader) (err error) {
+			etag, err = u.store.putPart(ctx, u.key, id, n, body, length, sum)
+			return lostUpload(err)
+		})
+	})
+	return etag, err
 }
 
 // complete completes the upload. When an attempt whose answer was lost did

@@ -78,7 +78,7 @@ func (a *ArchiveReader) Meta() store.Meta { return a.meta }
 func (a *ArchiveReader) Key() string { return a.key }
 
 // Retries returns how often the read was resumed.
-func (a *ArchiveReader) Retries() int { return a.rt.retries }
+func (a *ArchiveReader) Retries() int { return int(a.rt.retries.Load()) }
 
 // Read reads the archive's next bytes; see ArchiveReader.
 func (a *ArchiveReader) Read(p []byte) (int, error) {
@@ -119,7 +119,7 @@ func (a *ArchiveReader) resume(cause error) error {
 	if !transient(cause) {
 		return redact(fmt.Errorf("offsite: read %s: %w", a.remote.URL(a.key), cause), a.remote.settings)
 	}
-	a.rt.retries++
+	a.rt.retries.Add(1)
 	a.rt.log.Warnf("off-host copy: read of %s cut off at byte %d: %v; resuming", a.remote.URL(a.key), a.offset, cause)
 	err := a.rt.do(a.ctx, fmt.Sprintf("resume %s at byte %d", a.remote.URL(a.key), a.offset), func(ctx context.Context) (err error) {
 		a.body, _, err = a.remote.store.get(ctx, a.key, a.offset, a.etag)

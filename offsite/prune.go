@@ -76,7 +76,7 @@ func (r *Remote) Prune(ctx context.Context, name string, p store.Policy, now tim
 		return res, nil
 	}
 	rm := &remover{Remote: r, rt: &retrier{policy: r.opts.Retry, log: r.opts.Log}, res: &res}
-	defer func() { res.Retries += rm.rt.retries }()
+	defer func() { res.Retries += int(rm.rt.retries.Load()) }()
 	for _, d := range res.Decisions {
 		if !d.Keep {
 			if err := rm.removeCopy(ctx, d.Archive.Path); err != nil {

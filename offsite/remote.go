@@ -31,6 +31,10 @@ type Options struct {
 	// PartSize is the size of a multipart upload's parts; 0 for DefaultPartSize.
 	// Archives up to one part go in one request. Memory does not grow with it.
 	PartSize int64
+	// Concurrency is how many parts of one upload are sent at once; 0 for
+	// DefaultConcurrency. Memory does not grow with it (parts are read from the
+	// file as they are sent), the load on the link and the server does.
+	Concurrency int
 	// StallTimeout cancels a request whose body has not moved for that long;
 	// 0 for one minute.
 	StallTimeout time.Duration
@@ -39,6 +43,9 @@ type Options struct {
 // DefaultPartSize is the size of a multipart upload's parts (S3 allows 5 MiB to
 // 5 GiB and 10,000 parts; larger archives get larger parts).
 const DefaultPartSize = 16 << 20
+
+// DefaultConcurrency is Options.Concurrency's default.
+const DefaultConcurrency = 2
 
 // Remote is one bucket and prefix of off-host copies. Its methods are safe for
 // concurrent use.
@@ -74,6 +81,9 @@ func newRemote(s Settings, st objectStore, opts Options) *Remote {
 		opts.PartSize = DefaultPartSize
 	}
 	opts.PartSize = max(opts.PartSize, minPartSize)
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
 	if opts.StallTimeout <= 0 {
 		opts.StallTimeout = time.Minute
 	}

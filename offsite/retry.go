@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -57,7 +58,7 @@ func (p RetryPolicy) wait(n int) time.Duration {
 type retrier struct {
 	policy  RetryPolicy
 	log     *logrus.Entry
-	retries int
+	retries atomic.Int32 // parts may be sent concurrently
 }
 
 // do runs req until it succeeds, fails permanently, or has been tried
@@ -81,7 +82,7 @@ func (r *retrier) do(ctx context.Context, what string, req func(context.Context)
 		wait := r.policy.wait(attempt)
 		r.log.WithFields(logrus.Fields{"attempt": attempt, "retry_in": wait.String()}).
 			Warnf("off-host copy: %s: %v; retrying", what, err)
-		r.retries++
+		r.retries.Add(1)
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%s: %w (while waiting to retry after: %v)", what, ctx.Err(), err)

@@ -47,7 +47,7 @@ func (r *Remote) Upload(ctx context.Context, path string) (res Upload, err error
 	start := time.Now()
 	up := &uploader{Remote: r, rt: &retrier{policy: r.opts.Retry, log: r.opts.Log}}
 	defer func() {
-		res.Duration, res.Retries, res.Bytes = time.Since(start), up.rt.retries, up.sent.Load()
+		res.Duration, res.Retries, res.Bytes = time.Since(start), int(up.rt.retries.Load()), up.sent.Load()
 		err = redact(err, r.settings)
 	}()
 	if up.local, err = openLocal(path); err != nil {

@@ -8,13 +8,15 @@
 #      same SQL) and the upload of the archive it made: what a copy right after
 #      the commit adds to that backup.
 # The uploader is bench/offsiteupload (the offsite package and nothing else), so
-# the peak RSS is the upload's own. docs/OFFSITE.md keeps the figures.
+# the peak RSS is the upload's own. BENCH_CONCURRENCY (default: the package's)
+# sets the parts sent at once. docs/OFFSITE.md keeps the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3}
 
 size_mb=${BENCH_SIZE_MB:-2048}
 runs=${BENCH_RUNS:-2}
+concurrency=${BENCH_CONCURRENCY:-0}
 cache=${BENCH_CACHE:-/var/cache/baktainer/bench}
 bin=bin/baktainer
 
@@ -70,9 +72,9 @@ big=$("$bin" archive pack --dir "$work/plain" --name bench --ext sql --compress 
 echo "== $(du -h "$big" | cut -f1) archive: $big"
 
 for run in $(seq 1 "$runs"); do
-  BT_S3_BUCKET=bench-plain-$run timed "upload-${size_mb}MiB" "$work/offsiteupload" -create-bucket "$big"
+  BT_S3_BUCKET=bench-plain-$run timed "upload-${size_mb}MiB" "$work/offsiteupload" -concurrency "$concurrency" -create-bucket "$big"
   packed=$(timed "pack-zstd-local-only" "$bin" archive pack --dir "$work/zstd-$run" --name bench --ext sql <"$sql")
-  BT_S3_BUCKET=bench-zstd-$run timed "upload-zstd-archive" "$work/offsiteupload" -create-bucket "$packed"
+  BT_S3_BUCKET=bench-zstd-$run timed "upload-zstd-archive" "$work/offsiteupload" -concurrency "$concurrency" -create-bucket "$packed"
   echo "   zstd archive: $(du -h "$packed" | cut -f1)"
   rm -rf "$work/zstd-$run"
 done
