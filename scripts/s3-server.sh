@@ -195,13 +195,13 @@ stop() {
       kill -9 "$pid" 2>/dev/null || true
     fi
   fi
-  rm -f "$run/pid"
   # weed leaves its gRPC unix sockets in /tmp, named by port.
   if [ -f "$run/grpc-ports" ]; then
     for p in $(cat "$run/grpc-ports"); do
       rm -f /tmp/seaweedfs-*-grpc-"$p".sock
     done
   fi
+  rm -rf "$run"
 }
 
 # kill_now: SIGKILL, no shutdown: what a crash or an OOM kill does to the server.
