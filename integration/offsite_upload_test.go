@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,14 @@ func TestOffsiteUploadArrives(t *testing.T) {
 			wantKey := "site-a/" + meta.Name + "/" + meta.Created.Format("2006-01-02") + "/" + meta.File
 			if res.Key != wantKey || res.Size != meta.Size || res.Parts != tc.wantParts || res.Retries != 0 || res.Skipped || res.Bytes != meta.Size {
 				t.Fatalf("upload result %+v; want key %s, %d bytes, %d parts, no retry", res, wantKey, meta.Size, tc.wantParts)
+			}
+			if tc.wantParts > 0 {
+				// The server gives S3's multipart ETag (MD5 of the parts' MD5s, "-N"),
+				// which Upload compares with the parts it sent.
+				info, err := client.StatObject(context.Background(), bucket, res.Key, minio.StatObjectOptions{})
+				if err != nil || !strings.HasSuffix(info.ETag, fmt.Sprintf("-%d", tc.wantParts)) {
+					t.Fatalf("stat of a multipart copy: ETag %q, %v", info.ETag, err)
+				}
 			}
 			got := offsiteDownload(t, client, bucket, res.Key, t.TempDir())
 			cmd := rig.Run(t, nil, "sh", "-c", "cd \"$1\" && \"$2\" -c \"$3\"", "sh", filepath.Dir(got), sha256sum, filepath.Base(got)+store.ChecksumExt)
