@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"syscall"
 	"testing"
 )
@@ -84,6 +85,17 @@ func TestTransient(t *testing.T) {
 		if got := transient(tc.err); got != tc.want {
 			t.Errorf("transient(%v) = %v; want %v", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestMinioClosedConnectionIsTransient: minio-go replaces the io.EOF of a
+// connection the server closed with a message of its own ("Connection closed by
+// foreign host ... Retry again."), which must still be retried.
+func TestMinioClosedConnectionIsTransient(t *testing.T) {
+	minioErr := &url.Error{Op: "Put", URL: "http://127.0.0.1:1/b/k?partNumber=4",
+		Err: errors.New("Connection closed by foreign host http://127.0.0.1:1/b/k?partNumber=4. Retry again.")}
+	if err := withoutURL(apiErr(minioErr)); !transient(err) {
+		t.Fatalf("transient(%v) = false; want true", err)
 	}
 }
 

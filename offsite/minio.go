@@ -11,7 +11,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -231,6 +233,12 @@ func toObjectInfo(info minio.ObjectInfo) objectInfo {
 func apiErr(err error) error {
 	if err == nil {
 		return nil
+	}
+	// minio-go replaces the io.EOF of a connection the server closed with a
+	// message of its own; give the EOF back so classify sees it.
+	var u *url.Error
+	if errors.As(err, &u) && u.Err != nil && strings.HasPrefix(u.Err.Error(), "Connection closed by foreign host") {
+		return &url.Error{Op: u.Op, URL: u.URL, Err: fmt.Errorf("the server closed the connection: %w", io.ErrUnexpectedEOF)}
 	}
 	var resp minio.ErrorResponse
 	if !errors.As(err, &resp) || resp.StatusCode == 0 && resp.Code == "" {

@@ -146,7 +146,7 @@ func (u *uploader) abort(ctx context.Context, id string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := u.store.abortUpload(ctx, u.key, id); err != nil {
-		u.rt.log.Warnf("off-host copy: abort the multipart upload of %s: %v (Prune aborts it later)", u.URL(u.key), redact(err, u.settings))
+		u.rt.log.Warnf("off-host copy: abort the multipart upload of %s: %v (Prune aborts it later)", u.URL(u.key), redact(withoutURL(err), u.settings))
 	}
 }
 
