@@ -18,7 +18,8 @@ func testRemote(t *testing.T, prefix string) (*Remote, *memStore) {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	r := newRemote(Settings{Endpoint: "s3.test", Bucket: "bucket", Prefix: prefix, AccessKey: "AKIDTEST", SecretKey: "s3cr3t-key"}, st,
-		Options{Log: logrus.NewEntry(log), Retry: RetryPolicy{Attempts: 4, First: time.Millisecond, Max: time.Millisecond}, PartSize: minPartSize})
+		Options{Log: logrus.NewEntry(log), Retry: RetryPolicy{Attempts: 4, First: time.Millisecond, Max: time.Millisecond}, PartSize: minPartSize,
+			Concurrency: 1}) // failures queued for the store hit the parts in order
 	return r, st
 }
 

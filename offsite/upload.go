@@ -101,15 +101,25 @@ func (u *uploader) alreadyThere(ctx context.Context) (bool, error) {
 	case !bytes.Equal(remote, u.local.checksum):
 		return false, fmt.Errorf("%w: %s holds a different checksum than %s", ErrExists, u.URL(u.key+store.ChecksumExt), u.local.path+store.ChecksumExt)
 	}
-	var info objectInfo
-	err = u.rt.do(ctx, "stat "+u.URL(u.key), func(ctx context.Context) (err error) {
-		info, err = u.store.stat(ctx, u.key)
-		return err
-	})
-	if errors.Is(err, errNotFound) || err == nil && info.Size != u.local.meta.Size {
-		return false, nil // a copy whose archive went missing or differs: upload again
+	// The same .sha256: the copy is there if the archive (at its size) and the
+	// .json are too; otherwise it is sent again, over what is left of it.
+	for _, sc := range []struct {
+		key  string
+		size int64
+	}{{u.key, u.local.meta.Size}, {u.key + store.MetaExt, int64(len(u.local.metaJSON))}} {
+		var info objectInfo
+		err = u.rt.do(ctx, "stat "+u.URL(sc.key), func(ctx context.Context) (err error) {
+			info, err = u.store.stat(ctx, sc.key)
+			return err
+		})
+		switch {
+		case errors.Is(err, errNotFound) || err == nil && info.Size != sc.size:
+			return false, nil
+		case err != nil:
+			return false, fmt.Errorf("offsite: %w", err)
+		}
 	}
-	return err == nil, err
+	return true, nil
 }
 
 // archive uploads the archive itself, returning the number of parts (0 for one request).

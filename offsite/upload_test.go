@@ -81,6 +81,25 @@ func TestUploadRetries(t *testing.T) {
 	}
 }
 
+func TestUploadConcurrentParts(t *testing.T) {
+	r, st := testRemote(t, "")
+	r.opts.Concurrency = 3
+	st.fail("putPart", nil, errReset, nil, errDigest, errReset)
+	path := testArchive(t, "shop", created, bigContent(26<<20))
+	res, err := r.Upload(context.Background(), path)
+	if err != nil || res.Parts != 6 || res.Retries != 3 {
+		t.Fatalf("upload in 3 parallel streams: %+v, %v", res, err)
+	}
+	if !bytes.Equal(st.objects[res.Key].data, readFile(t, path)) {
+		t.Fatal("the stored archive differs from the local one")
+	}
+	st.fail("putPart", slices.Repeat([]error{&apiError{Status: 403, Code: "AccessDenied"}}, 6)...)
+	other := testArchive(t, "shop", created.Add(time.Hour), bigContent(26<<20))
+	if _, err := r.Upload(context.Background(), other); err == nil || len(st.pending) != 0 {
+		t.Fatalf("upload refused in parallel streams: %v, %d uploads left", err, len(st.pending))
+	}
+}
+
 // TestUploadRefusesADamagedLocalArchive: an archive whose bytes no longer
 // match its .sha256 is not copied (the copy would be worse than none: it
 // would look complete), in one request or in parts.
@@ -158,5 +177,24 @@ func TestPartSizeFor(t *testing.T) {
 		if got := partSizeFor(tc.size, tc.base); got != tc.want || (tc.size+got-1)/got > maxParts {
 			t.Errorf("partSizeFor(%d, %d) = %d; want %d", tc.size, tc.base, got, tc.want)
 		}
+	}
+}
+
+// TestUploadRepairsAnIncompleteCopy: a copy whose .json went missing is not
+// taken as there: the upload sends it again.
+func TestUploadRepairsAnIncompleteCopy(t *testing.T) {
+	r, st := testRemote(t, "")
+	path := testArchive(t, "shop", created, []byte("dump\n"))
+	res, err := r.Upload(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(st.objects, res.Key+".json")
+	again, err := r.Upload(context.Background(), path)
+	if err != nil || again.Skipped {
+		t.Fatalf("upload over a copy without its .json: %+v, %v; want it sent again", again, err)
+	}
+	if _, ok := st.objects[res.Key+".json"]; !ok {
+		t.Fatal("the .json is still missing")
 	}
 }
