@@ -65,6 +65,7 @@ type retrier struct {
 // policy.Attempts times. what names the request in logs and errors.
 func (r *retrier) do(ctx context.Context, what string, req func(context.Context) error) error {
 	var err error
+	refusedBytes := 0
 	for attempt := 1; ; attempt++ {
 		if err = req(ctx); err == nil {
 			return nil
@@ -75,6 +76,13 @@ func (r *retrier) do(ctx context.Context, what string, req func(context.Context)
 		err = withoutURL(err)
 		if !transient(err) {
 			return fmt.Errorf("%s: %w", what, err)
+		}
+		// Bytes damaged on the way are worth one more try; a second refusal
+		// means something on the path damages them every time.
+		if refusedChecksum(err) {
+			if refusedBytes++; refusedBytes > 1 {
+				return fmt.Errorf("%s: the server refused the bytes twice for not matching their checksum: %w", what, err)
+			}
 		}
 		if attempt >= r.policy.Attempts {
 			return fmt.Errorf("%s: %w (gave up after %d attempts)", what, err, attempt)
@@ -89,6 +97,13 @@ func (r *retrier) do(ctx context.Context, what string, req func(context.Context)
 		case <-time.After(wait):
 		}
 	}
+}
+
+// refusedChecksum reports whether the server refused a request's bytes for not
+// matching the SHA-256 sent with them.
+func refusedChecksum(err error) bool {
+	var api *apiError
+	return errors.As(err, &api) && (api.Code == "BadDigest" || api.Code == "XAmzContentSHA256Mismatch" || api.Code == "XAmzContentChecksumMismatch")
 }
 
 // withoutURL drops the request URL net/http puts in its errors: the caller's
@@ -112,7 +127,8 @@ func transient(err error) bool {
 		switch api.Code {
 		case "RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "OperationAborted",
 			// The bytes the server received differ from what was sent: damage in
-			// transit. Retried; a local file that changed fails our own check.
+			// transit. Retried once (retrier.do); a local file that changed fails
+			// our own check.
 			"BadDigest", "XAmzContentSHA256Mismatch", "XAmzContentChecksumMismatch", "IncompleteBody":
 			return true
 		}

@@ -47,6 +47,7 @@ func TestUploadRetries(t *testing.T) {
 		{"a reset part", "putPart", []error{nil, errReset}, 1, ""},
 		{"throttled", "putPart", []error{&apiError{Status: 503, Code: "SlowDown"}, &apiError{Status: 500, Code: "InternalError"}}, 2, ""},
 		{"damaged in transit", "putPart", []error{errDigest}, 1, ""},
+		{"damaged in transit twice", "putPart", []error{errDigest, errDigest}, 1, "refused the bytes twice"},
 		{"the server forgot the upload", "putPart", []error{nil, &apiError{Status: 404, Code: "NoSuchUpload"}}, 1, ""},
 		{"complete failed", "completeUpload", []error{errReset}, 1, ""},
 		{"complete's answer lost", "completeUpload", []error{answerLost{errReset}}, 1, ""},
