@@ -107,6 +107,19 @@ func ParseURL(s string) (URL, error) {
 	return URL{Bucket: bucket, Key: key}, nil
 }
 
+// ArchivePrefix returns the prefix under which u's key, an archive's key
+// (PREFIX/<name>/<date>/<file>), lies: what Settings.Prefix must be for a
+// Remote to Open it. ok is false when the key is not an archive's.
+func (u URL) ArchivePrefix() (prefix string, ok bool) {
+	segs := strings.Split(u.Key, "/")
+	if len(segs) < 3 {
+		return "", false
+	}
+	prefix = strings.Join(segs[:len(segs)-3], "/")
+	k, ok := parseKey(prefix, u.Key)
+	return prefix, ok && k.sidecar == ""
+}
+
 // String returns the address as s3://BUCKET/KEY.
 func (u URL) String() string {
 	if u.Key == "" {

@@ -58,6 +58,23 @@ func TestParseURL(t *testing.T) {
 	}
 }
 
+func TestURLArchivePrefix(t *testing.T) {
+	for _, tc := range []struct {
+		key, prefix string
+		ok          bool
+	}{
+		{"a/b/shop/2026-05-04/shop-20260504T030201Z.sql.zst", "a/b", true},
+		{"shop/2026-05-04/shop-20260504T030201Z.sql.zst", "", true},
+		{"shop/2026-05-04/shop-20260504T030201Z.sql.zst.json", "", false},
+		{"a/b/", "", false},
+	} {
+		prefix, ok := URL{Bucket: "b", Key: tc.key}.ArchivePrefix()
+		if ok != tc.ok || ok && prefix != tc.prefix {
+			t.Errorf("ArchivePrefix of %q = %q, %v", tc.key, prefix, ok)
+		}
+	}
+}
+
 func TestTransient(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
