@@ -104,7 +104,7 @@ start() {
   build
   mkdir -p "$run" "$data"
   data=$(cd "$data" && pwd)
-  if [ -f "$run/pid" ] && kill -0 "$(cat "$run/pid")" 2>/dev/null && answers "$port"; then
+  if [ -f "$run/pid" ] && alive "$(cat "$run/pid")" && answers "$port"; then
     return 0
   fi
   if [ -z "$access" ] || [ -z "$secret" ]; then
@@ -156,7 +156,7 @@ start() {
 wait_ready() {
   local port=$1 run=$2 data=$3 log_from=$4 s3grpc=$5 mport=$6 ok=""
   for _ in $(seq 1 300); do
-    if ! kill -0 "$(cat "$run/pid")" 2>/dev/null; then
+    if ! alive "$(cat "$run/pid")"; then
       break
     fi
     if answers "$port" && curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
@@ -181,23 +181,33 @@ wait_ready() {
   return 1
 }
 
+# alive PID: the process runs (a zombie, dead but not yet reaped by an init
+# that is slow to, does not count).
+alive() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 stop() {
   local run pid
   run=$(run_dir "$1")
   if [ -f "$run/pid" ]; then
     pid=$(cat "$run/pid")
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       kill "$pid"
       for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.2
       done
-      kill -9 "$pid" 2>/dev/null || true
+      if alive "$pid"; then kill -9 "$pid"; fi
     fi
   fi
   # weed leaves its gRPC unix sockets in /tmp, named by port.
   if [ -f "$run/grpc-ports" ]; then
-    for p in $(cat "$run/grpc-ports"); do
+    local ports
+    read -r -a ports <"$run/grpc-ports"
+    for p in "${ports[@]}"; do
       rm -f /tmp/seaweedfs-*-grpc-"$p".sock
     done
   fi
