@@ -86,3 +86,7 @@ awk -v mb="$size_mb" '{
   if ($1 ~ /^upload-[0-9]/) printf "  %6.1f MiB/s", mb/$2
   printf "\n"
 }' "$work/results"
+
+# The upload's memory must not grow with the archive: 64 MiB at most.
+awk '$1 ~ /^upload-/ && $3 > 64 * 1024 { printf "bench-offsite: %s peaked at %.1f MiB, over 64 MiB\n", $1, $3 / 1024; bad = 1 }
+  END { exit bad }' "$work/results"
