@@ -40,6 +40,7 @@ func TestOffsiteRefusalsArePermanentAndSecretFree(t *testing.T) {
 			remote, log := offsiteRemote(t, settings, offsite.Options{})
 			started := time.Now()
 			res, err := remote.Upload(context.Background(), path)
+			t.Logf("upload error: %v", err)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "s3://"+settings.Bucket+"/p/secret/") {
 				t.Fatalf("upload: %v; want %s naming the copy", err, tc.want)
 			}
