@@ -99,6 +99,14 @@ registry:
 # The plugin tests push to a local registry: build it before the tests start.
 test-integration: registry
 
+.PHONY: s3server
+## s3server: the S3-compatible test server (SeaweedFS) built from its Go module (cached in /var/cache/baktainer/s3)
+s3server:
+	scripts/s3-server.sh build
+
+# The off-host copy tests run against a real S3 server.
+test-integration: s3server
+
 # ── Health, status, metrics and the dashboard (docs/METRICS.md) ─────────────────
 .PHONY: browser promtool
 
