@@ -66,8 +66,8 @@ func TestDerivedKeysMatchVectors(t *testing.T) {
 }
 
 func TestParseKeyForms(t *testing.T) {
-	key32 := "0123456789abcdefghijklmnopqrstuv"       // 32 characters: raw
-	hex64 := strings.Repeat("0f1E2d3C4b5A6978", 4)     // 64 hex digits, mixed case
+	key32 := "0123456789abcdefghijklmnopqrstuv"                  // 32 characters: raw
+	hex64 := strings.Repeat("0f1E2d3C4b5A6978", 4)               // 64 hex digits, mixed case
 	b64 := "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // bytes 0..31
 	seq := make([]byte, 32)
 	for i := range seq {
