@@ -12,13 +12,13 @@ import "encoding/binary"
 // bottom bit of lo) that of x^127. Multiplying by x is then a shift right by one,
 // with x^128 folded back as x^7+x^2+x+1 (the byte 0xE1 at the top).
 //
-// Multiplication by H uses Shoup's method: a table of the 16 products of H with
-// the polynomials of degree < 4, and Horner's rule over the 32 nibbles of the other
-// factor. Table lookups depend on the data and H: a cache-timing observer on the
+// Multiplication by H uses Shoup's method: a table of the 256 products of H with
+// the polynomials of degree < 8 (4 KiB), and Horner's rule over the 16 bytes of the
+// other factor. Table lookups depend on the data and H: a cache-timing observer on the
 // same machine could learn about H. This code only opens archives at rest; it
 // never answers requests from others.
 type ghash struct {
-	products [16]element // products[v] = P_v·H, P_v the nibble v read as below
+	products [256]element // products[v] = P_v·H, P_v the byte v read as below
 	y        element     // the running hash
 	buf      [16]byte    // a partial block
 	buffered int
@@ -30,12 +30,12 @@ type element struct{ hi, lo uint64 }
 // reduceX128 is x^128 reduced: x^7 + x^2 + x + 1 in this bit order.
 const reduceX128 = 0xE1 << 56
 
-// nibbleReduction[f] folds back the four bits a shift by x^4 pushes past x^127: bit 3
-// of f was x^124 and becomes x^128, bit 0 was x^127 and becomes x^131.
-var nibbleReduction = func() (t [16]uint64) {
+// byteReduction[f] folds back the eight bits a shift by x^8 pushes past x^127: bit 7
+// of f was x^120 and becomes x^128, bit 0 was x^127 and becomes x^135.
+var byteReduction = func() (t [256]uint64) {
 	for f := range t {
-		for b := 0; b < 4; b++ {
-			if f&(8>>b) != 0 {
+		for b := 0; b < 8; b++ {
+			if f&(0x80>>b) != 0 {
 				t[f] ^= reduceX128 >> b
 			}
 		}
@@ -45,12 +45,12 @@ var nibbleReduction = func() (t [16]uint64) {
 
 func newGHASH(h [16]byte) *ghash {
 	g := &ghash{}
-	// Nibble value v holds four coefficients: bit 3 for x^0 ... bit 0 for x^3.
-	g.products[8] = loadElement(h[:])
-	g.products[4] = g.products[8].timesX()
-	g.products[2] = g.products[4].timesX()
-	g.products[1] = g.products[2].timesX()
-	for v := 3; v < 16; v++ {
+	// Byte value v holds eight coefficients: bit 7 for x^0 ... bit 0 for x^7.
+	g.products[0x80] = loadElement(h[:])
+	for v := 0x40; v > 0; v >>= 1 {
+		g.products[v] = g.products[v<<1].timesX()
+	}
+	for v := 3; v < 256; v++ {
 		if v&(v-1) != 0 { // not a power of two: the sum of its bits' products
 			low := v & -v
 			g.products[v] = g.products[low].xor(g.products[v^low])
@@ -73,18 +73,18 @@ func (e element) timesX() element {
 	return e
 }
 
-// timesH returns x·H: Horner's rule over x's nibbles, highest degree first.
+// timesH returns x·H: Horner's rule over x's bytes, highest degrees first.
 func (g *ghash) timesH(x element) element {
 	var z element
-	for i := 31; i >= 0; i-- { // nibble i holds the coefficients of x^(4i) .. x^(4i+3)
-		fell := z.lo & 0xf
-		z.lo = z.lo>>4 | z.hi<<60
-		z.hi = z.hi>>4 ^ nibbleReduction[fell]
+	for i := 15; i >= 0; i-- { // byte i holds the coefficients of x^(8i) .. x^(8i+7)
+		fell := z.lo & 0xff
+		z.lo = z.lo>>8 | z.hi<<56
+		z.hi = z.hi>>8 ^ byteReduction[fell]
 		var v uint64
-		if i >= 16 {
-			v = x.lo >> (124 - 4*i) & 0xf
+		if i >= 8 {
+			v = x.lo >> (120 - 8*i) & 0xff
 		} else {
-			v = x.hi >> (60 - 4*i) & 0xf
+			v = x.hi >> (56 - 8*i) & 0xff
 		}
 		z = z.xor(g.products[v])
 	}
