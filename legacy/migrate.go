@@ -115,7 +115,7 @@ func migrateOne(ctx context.Context, a Archive, opts MigrateOptions, existing []
 		}
 	}
 	if opts.RemoveOriginals && res.ReadBack {
-		res.Err = removeOriginal(a)
+		res.Err = Remove(a)
 		res.Removed = res.Err == nil
 	}
 	return res
@@ -184,8 +184,10 @@ func findMigrated(ctx context.Context, existing []store.Archive, name string, cr
 	return check{}, false
 }
 
-// removeOriginal deletes exactly the Ruby-era archive and its .meta.
-func removeOriginal(a Archive) error {
+// Remove deletes exactly a Ruby-era archive and its .meta, archive first (as the
+// store's Prune does): for Migrate, and for retention treating these archives like
+// the store's own of the same name.
+func Remove(a Archive) error {
 	if err := os.Remove(a.Path); err != nil {
 		return fmt.Errorf("legacy: remove the original: %w", err)
 	}
