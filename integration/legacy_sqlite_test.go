@@ -50,7 +50,9 @@ func TestLegacySQLite(t *testing.T) {
 		a, keys := legacyWrite(t, dir, v, legacytest.Backup{Name: rubyLabels["baktainer.name"], Engine: "sqlite", Database: sqliteDB,
 			Time: time.Now().Add(time.Duration(i) * time.Second), Dump: dump})
 		dumps[a.Path], allKeys = dump, append(allKeys, keys...)
-		rig.SQLite(t, dc, fresh, sqliteDB, "DELETE FROM people;")
+		if i > 0 { // so that a restore that did nothing would show
+			rig.SQLite(t, dc, fresh, sqliteDB, "DELETE FROM people;")
+		}
 		legacyRestore(t, dc, engines.SQLite{}, target, a, keys)
 		legacySQLiteCheck(t, fresh, want, v.name)
 	}
