@@ -19,8 +19,8 @@ import "encoding/binary"
 // never answers requests from others.
 type ghash struct {
 	products [256]element // products[v] = P_v·H, P_v the byte v read as below
-	y        element     // the running hash
-	buf      [16]byte    // a partial block
+	y        element      // the running hash
+	buf      [16]byte     // a partial block
 	buffered int
 	length   uint64 // bytes hashed
 }
