@@ -57,7 +57,9 @@ func nameChars(s string) error {
 	return nil
 }
 
-func isAlnum(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' }
+func isAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
 
 // maxIdentifierLength is far above any engine's own limit (PostgreSQL 63 bytes,
 // MySQL 64 characters); it only bounds what a label can make baktainer carry.
