@@ -23,7 +23,11 @@ func runLabels(ctx context.Context, env *runEnv, args []string) error {
 	case "check":
 		return labelsCheck(ctx, env, args[1:])
 	case "example":
-		return labelsExample(env.stdout, args[1:])
+		pos, err := parseArgs(flag.NewFlagSet("labels example", flag.ContinueOnError), args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return labelsExample(env.stdout, pos)
 	}
 	return fmt.Errorf("%w: labels: unknown subcommand %q (check or example)", errUsage, args[0])
 }
