@@ -56,7 +56,6 @@ func Vars() []Var { return append([]Var(nil), vars...) }
 const (
 	maxThreads        = 256
 	maxRetries        = 20
-	maxRetentionCount = 1_000_000
 	maxHistoryKeep    = 100_000
 	maxBackupTimeout  = 7 * 24 * time.Hour
 	maxRetryDelay     = 10 * time.Minute
@@ -137,13 +136,13 @@ var vars = []Var{
 			return nil
 		},
 		show: func(c Config) string { return strconv.FormatInt(int64(c.Retention.MaxAge/parse.Day), 10) }},
-	count("BT_RETENTION_COUNT", "0", "keep at most this many archives per backup name; 0: no limit", 0, maxRetentionCount,
+	count("BT_RETENTION_COUNT", "0", "keep at most this many archives per backup name; 0: no limit", 0, parse.MaxKeep,
 		func(c *Config) *int { return &c.Retention.MaxCount }),
-	count("BT_RETENTION_DAILY", "0", "also keep the newest archive of each of the last N days (GFS)", 0, maxRetentionCount,
+	count("BT_RETENTION_DAILY", "0", "also keep the newest archive of each of the last N days (GFS)", 0, parse.MaxKeep,
 		func(c *Config) *int { return &c.Retention.KeepDaily }),
-	count("BT_RETENTION_WEEKLY", "0", "also keep the newest archive of each of the last N weeks (GFS)", 0, maxRetentionCount,
+	count("BT_RETENTION_WEEKLY", "0", "also keep the newest archive of each of the last N weeks (GFS)", 0, parse.MaxKeep,
 		func(c *Config) *int { return &c.Retention.KeepWeekly }),
-	count("BT_RETENTION_MONTHLY", "0", "also keep the newest archive of each of the last N months (GFS)", 0, maxRetentionCount,
+	count("BT_RETENTION_MONTHLY", "0", "also keep the newest archive of each of the last N months (GFS)", 0, parse.MaxKeep,
 		func(c *Config) *int { return &c.Retention.KeepMonthly }),
 	{Name: "BT_MIN_FREE_SPACE_GB", Default: "0", kind: kindSize,
 		Help: fmt.Sprintf("below this much free space (GiB, e.g. 10 or 0.5; at most %d), remove the oldest archives (never the newest verified one)", parse.MaxGiB),

@@ -49,6 +49,10 @@ func Duration(s string, lo, hi time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+// MaxKeep is the most archives a retention rule may count (the settings, labels
+// and volume options that keep N archives, days, weeks or months).
+const MaxKeep = 1_000_000
+
 // MaxDays is the longest age baktainer counts in days: 100 years. Beyond it a
 // duration in nanoseconds would soon overflow (at 106,751 days).
 const MaxDays = 36500
