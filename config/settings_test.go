@@ -125,7 +125,7 @@ func TestWarnings(t *testing.T) {
 	c, err := LoadEnviron([]string{
 		"BT_ENCRYPTION_RECIPIENT=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", "BT_CORN=@daily",
 		"BT_RETENTION_DAY=7", "BT_SSL=true", "BT_ENCRYPTION_KEY=SECRET-key", "BT_ZZZZZZ_QQQQ=1", "BT_THREADS=2",
-		"PATH=/bin", "DOCKER_HOST=unix:///x",
+		"PATH=/bin", "DOCKER_HOST=unix:///x", "BT_ROLLOUT_IMAGE=docker:cli", "BT_TEST_DOCKERD_ROOT=/x",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,11 @@ var rubyVars = map[string]string{
 	"BT_NOTIFICATION_CHANNELS": "use BT_NOTIFICATION_URLS or the BT_*_WEBHOOK_URL settings",
 }
 
+// scriptPrefixes start the variables of baktainer's own scripts (scripts/demo.sh,
+// swarm-rollout.sh, the test rig), which share the BT_ prefix but are no settings
+// of the binary: not warned about.
+var scriptPrefixes = []string{"BT_DEMO_", "BT_ROLLOUT_", "BT_TEST_"}
+
 // unknownVars warns about every BT_* variable in env that baktainer does not read,
 // with the nearest known name when one is near enough to be a typo.
 func unknownVars(env map[string]string) []Warning {
@@ -50,7 +55,7 @@ func unknownVars(env map[string]string) []Warning {
 	}
 	var out []Warning
 	for name := range env {
-		if !strings.HasPrefix(strings.ToUpper(name), "BT_") || isKnown[name] {
+		if !strings.HasPrefix(strings.ToUpper(name), "BT_") || isKnown[name] || isScriptVar(name) {
 			continue
 		}
 		if hint, ok := rubyVars[name]; ok {
@@ -65,4 +70,13 @@ func unknownVars(env map[string]string) []Warning {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Var < out[j].Var })
 	return out
+}
+
+func isScriptVar(name string) bool {
+	for _, prefix := range scriptPrefixes {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
 }
