@@ -252,8 +252,10 @@ func (p *parser) schedule() string {
 
 // Known lists every label Parse reads, sorted.
 func Known() []string {
-	return []string{All, Backup, Compress, Database, Engine, Name, OnStart, Password, PasswordFile,
+	known := []string{All, Backup, Compress, Database, Engine, Name, OnStart, Password, PasswordFile,
 		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, Volume}
+	sort.Strings(known)
+	return known
 }
 
 // unknown warns about baktainer.* labels that baktainer does not read: most are
