@@ -114,6 +114,7 @@ func TestBackupCommandAppliesRetention(t *testing.T) {
 	c := rig.Start(t, dc, rig.ContainerSpec{Name: "agent-cli-retention", Image: rig.SQLiteImage, Labels: map[string]string{
 		"baktainer.backup": "true", "baktainer.db.engine": "sqlite", "baktainer.db.name": "/data/app.db",
 		"baktainer.name": name, "baktainer.retention.count": "2", rig.RunLabel: run}})
+	rig.Exec(t, dc, c, nil, nil, "chown", rig.SQLiteUser, "/data")
 	rig.SQLite(t, dc, c, "/data/app.db", "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
 	dir := t.TempDir()
 	var planted []string
