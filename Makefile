@@ -33,7 +33,9 @@ FUZZ_TARGETS := \
 	./store/:FuzzVerify \
 	./store/:FuzzReadMeta \
 	./config/:FuzzSettings \
-	./labels/:FuzzLabels
+	./labels/:FuzzLabels \
+	./legacy/:FuzzReadMeta \
+	./legacy/:FuzzOpenEncryptedGzip
 test-fuzz:
 	@for entry in $(FUZZ_TARGETS); do \
 	  pkg=$${entry%%:*}; target=$${entry#*:}; \
