@@ -270,3 +270,31 @@ func TestEveryLevelRoundTripsAndIsRecorded(t *testing.T) {
 		t.Error("ParseLevel accepted turbo")
 	}
 }
+
+// A failed backup leaves no empty <name>/<date>/ behind: Abort removes the
+// directories it emptied, and never one that still holds something.
+func TestAbortRemovesTheDirectoriesItEmptied(t *testing.T) {
+	root := t.TempDir()
+	p, err := Create(root, Meta{Name: "db"}, "sql", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Abort()
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("an aborted first backup left %v in the root", entries)
+	}
+
+	older, _ := writeArchive(t, root, "db", time.Now().Add(-48*time.Hour), []byte("kept"), Options{})
+	p, err = Create(root, Meta{Name: "db"}, "sql", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := filepath.Dir(p.Path())
+	p.Abort()
+	if _, err := os.Stat(today); !os.IsNotExist(err) {
+		t.Errorf("the aborted backup's day directory stays: %v", err)
+	}
+	if _, err := Verify(older); err != nil {
+		t.Errorf("the older archive suffered: %v", err)
+	}
+}
