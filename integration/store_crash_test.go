@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -89,7 +90,7 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 		t.Errorf("the kills did not land both mid-stream and mid-commit: %+v", outcomes)
 	}
 
-	if _, err := store.Cleanup(root); err != nil {
+	if _, err := store.Cleanup(context.Background(), root); err != nil {
 		t.Fatal(err)
 	}
 	archives, err := store.List(root)

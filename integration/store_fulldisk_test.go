@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"io"
@@ -113,7 +114,7 @@ func TestStoreFullDiskFailsCleanly(t *testing.T) {
 			var path string
 			if path, _, err = p.Commit(); err == nil {
 				committed++
-				if _, err := store.Verify(path); err != nil {
+				if _, err := store.Verify(context.Background(), path); err != nil {
 					t.Errorf("committed archive of %d bytes: %v", size, err)
 				}
 				for _, f := range []string{path, path + store.ChecksumExt, path + store.MetaExt} {

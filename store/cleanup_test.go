@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,12 +26,12 @@ func TestCleanupTouchesOnlyItsOwnFiles(t *testing.T) {
 		filepath.Join(root, ".hidden", "2026-01-01", "shop-20260101T000000Z.sql.zst.json"),
 		filepath.Join(root, ".hidden", "2026-01-01", tempPrefix+"x"),
 		filepath.Join(day, "readme.json"),
-		filepath.Join(day, "other-20260101T000000Z.sql.zst.json"),   // another name's pattern
-		filepath.Join(day, "shop-20260102T000000Z.sql.zst.json"),    // a time of another day
-		filepath.Join(day, "shop-2026-01-01.sql.json"),              // not our timestamp
-		filepath.Join(day, "shop-20260101T000000Z.json"),            // no dump extension
-		filepath.Join(root, "shop", "2026-01-01", "shop.sha256"),    // not our pattern
-		filepath.Join(root, "elsewhere", "2026-01-01", "x.json"),    // a name dir, not our file
+		filepath.Join(day, "other-20260101T000000Z.sql.zst.json"),    // another name's pattern
+		filepath.Join(day, "shop-20260102T000000Z.sql.zst.json"),     // a time of another day
+		filepath.Join(day, "shop-2026-01-01.sql.json"),               // not our timestamp
+		filepath.Join(day, "shop-20260101T000000Z.json"),             // no dump extension
+		filepath.Join(root, "shop", "2026-01-01", "shop.sha256"),     // not our pattern
+		filepath.Join(root, "elsewhere", "2026-01-01", "x.json"),     // a name dir, not our file
 		filepath.Join(root, "shop", "2026-01-01", "sub", tempPrefix), // below the layout
 	}
 	for _, p := range foreign {
@@ -47,10 +48,11 @@ func TestCleanupTouchesOnlyItsOwnFiles(t *testing.T) {
 	}
 	before := snapshot(t, root)
 
-	removed, err := Cleanup(root)
+	cleaned, err := Cleanup(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	removed := cleaned.Removed
 	slices.Sort(removed)
 	slices.Sort(ours)
 	if !slices.Equal(removed, ours) {
@@ -112,10 +114,10 @@ func TestCleanupFinishesAnInterruptedCommit(t *testing.T) {
 	}
 	damagedBefore := snapshot(t, filepath.Dir(damaged))
 
-	if _, err := Cleanup(root); err == nil {
+	if _, err := Cleanup(context.Background(), root); err == nil {
 		t.Error("Cleanup did not report the archive that does not match its metadata")
 	}
-	if _, err := Verify(intact); err != nil {
+	if _, err := Verify(context.Background(), intact); err != nil {
 		t.Errorf("the interrupted commit of an intact archive was not finished: %v", err)
 	}
 	after := snapshot(t, filepath.Dir(damaged))

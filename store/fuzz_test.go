@@ -110,7 +110,7 @@ func FuzzVerify(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		m1, err1 := Verify(path)
+		m1, err1 := Verify(context.Background(), path)
 		var out limitedDiscard
 		m2, err2 := VerifyDeep(context.Background(), path, &out, id)
 		if err2 == nil && err1 != nil {

@@ -75,16 +75,16 @@ func TestFIFOsNeverBlock(t *testing.T) {
 			good, _ := writeArchive(t, root, "db", day, []byte("good dump"), Options{})
 			tc.plant(t, good)
 			withinDeadline(t, "List", func() { _, _ = List(root) })
-			withinDeadline(t, "Cleanup", func() { _, _ = Cleanup(root) })
+			withinDeadline(t, "Cleanup", func() { _, _ = Cleanup(context.Background(), root) })
 			withinDeadline(t, "Prune", func() {
 				_, _ = Prune(context.Background(), root, "db", Policy{MaxCount: 1}, day.Add(time.Hour), PruneOptions{})
 			})
 			entries, _ := os.ReadDir(filepath.Dir(good))
 			for _, e := range entries {
 				path := filepath.Join(filepath.Dir(good), e.Name())
-				withinDeadline(t, "Verify "+e.Name(), func() { _, _ = Verify(path) })
+				withinDeadline(t, "Verify "+e.Name(), func() { _, _ = Verify(context.Background(), path) })
 			}
-			if _, err := Verify(good); err != nil {
+			if _, err := Verify(context.Background(), good); err != nil {
 				t.Errorf("the good archive suffered: %v", err)
 			}
 		})

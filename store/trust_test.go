@@ -98,7 +98,7 @@ func TestPruneIgnoresAPlantedFutureArchive(t *testing.T) {
 	before := snapshot(t, filepath.Dir(planted))
 
 	_, _ = Prune(context.Background(), root, "db", Policy{MaxCount: 1}, now, PruneOptions{})
-	if _, err := Verify(real[2]); err != nil {
+	if _, err := Verify(context.Background(), real[2]); err != nil {
 		t.Errorf("prune removed the real newest archive: %v", err)
 	}
 	for _, p := range real[:2] {
@@ -122,7 +122,7 @@ func TestPruneNeverRemovesTheArchiveJustCommitted(t *testing.T) {
 		if _, err := Prune(context.Background(), root, "db", p, now, PruneOptions{Verified: committed}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Verify(committed); err != nil {
+		if _, err := Verify(context.Background(), committed); err != nil {
 			t.Fatalf("policy %s removed the archive just committed: %v", p, err)
 		}
 	}

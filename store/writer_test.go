@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -81,7 +82,7 @@ func TestWriteAndOpenRoundTrip(t *testing.T) {
 			if meta.Encryption.Mode != tc.wantMode || len(meta.Encryption.Recipients) != len(tc.enc.Fingerprints) {
 				t.Errorf("encryption metadata = %+v, want mode %s", meta.Encryption, tc.wantMode)
 			}
-			onDisk, err := Verify(path)
+			onDisk, err := Verify(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +154,7 @@ func TestCommitThenAbortKeepsArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Abort() // as a deferred Abort does
-	if _, err := Verify(path); err != nil {
+	if _, err := Verify(context.Background(), path); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := p.Commit(); err == nil {
@@ -173,7 +174,7 @@ func TestSameSecondKeepsBoth(t *testing.T) {
 		t.Fatalf("an archive overwrote another: %v", paths)
 	}
 	for i, p := range paths {
-		if _, err := Verify(p); err != nil {
+		if _, err := Verify(context.Background(), p); err != nil {
 			t.Error(err)
 		}
 		if got := readBack(t, p); len(got) != i+1 {
@@ -294,7 +295,7 @@ func TestAbortRemovesTheDirectoriesItEmptied(t *testing.T) {
 	if _, err := os.Stat(today); !os.IsNotExist(err) {
 		t.Errorf("the aborted backup's day directory stays: %v", err)
 	}
-	if _, err := Verify(older); err != nil {
+	if _, err := Verify(context.Background(), older); err != nil {
 		t.Errorf("the older archive suffered: %v", err)
 	}
 }

@@ -60,7 +60,7 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	cleanup(env, *dir)
+	cleanup(ctx, env, *dir)
 	p, err := store.Create(*dir, store.Meta{Name: *name, Engine: *engine}, *ext, store.Options{Compression: comp, Level: lvl, Encryption: encryption})
 	if err != nil {
 		return err
@@ -116,10 +116,13 @@ func runUnpack(ctx context.Context, env *runEnv, args []string) error {
 }
 
 // cleanup removes what crashed writers left under dir, before new work starts.
-func cleanup(env *runEnv, dir string) {
-	removed, err := store.Cleanup(dir)
-	for _, path := range removed {
+func cleanup(ctx context.Context, env *runEnv, dir string) {
+	cleaned, err := store.Cleanup(ctx, dir)
+	for _, path := range cleaned.Removed {
 		env.log.WithField("path", path).Info("removed a leftover of an interrupted backup")
+	}
+	for _, path := range cleaned.Completed {
+		env.log.WithField("path", path).Info("finished the commit an interrupted backup left without its .sha256")
 	}
 	if err != nil {
 		env.log.WithError(err).Warn("cleaning up leftovers failed")

@@ -35,7 +35,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	}
 	policy = policy.WithOverrides(flagOverrides(*days, *count, *daily, *weekly, *monthly))
 	if !*dryRun {
-		cleanup(env, dir)
+		cleanup(ctx, env, dir)
 	}
 	names, err := backupNames(dir, *only)
 	if err != nil {

@@ -31,7 +31,7 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	archive := pos[0]
-	meta, err := store.Verify(archive)
+	meta, err := store.Verify(ctx, archive)
 	if err != nil {
 		return fmt.Errorf("refusing to restore %s: %w", archive, err)
 	}

@@ -91,7 +91,7 @@ func (v *verifier) path(path string) error {
 func (v *verifier) archive(path string) {
 	v.checked++
 	if !v.deep {
-		meta, err := store.Verify(path)
+		meta, err := store.Verify(v.ctx, path)
 		if err != nil {
 			v.report(path, err)
 			return
