@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // ErrLowSpace means a write stopped at the destination's free-space floor
@@ -45,8 +46,8 @@ func (w *floorWriter) check() error {
 		return fmt.Errorf("store: free space of %s: %w", w.f.Name(), err)
 	}
 	if free < w.min {
-		return fmt.Errorf("%w: %s free where %s is being written, below the floor of %s: the backup is stopped so the filesystem keeps room for everything else",
-			ErrLowSpace, formatBytes(free), w.f.Name(), formatBytes(w.min))
+		return fmt.Errorf("%w: %s (%d bytes) free on the filesystem of %s, below the floor of %s (%d bytes): the write stopped so the filesystem keeps room for everything else",
+			ErrLowSpace, formatBytes(free), free, filepath.Dir(w.f.Name()), formatBytes(w.min), w.min)
 	}
 	return nil
 }

@@ -195,7 +195,10 @@ func (p *Pending) Write(b []byte) (int, error) {
 	}
 	n, err := p.input.Write(b)
 	p.meta.DumpSize += int64(n)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrLowSpace):
+		p.err = err
+	case err != nil:
 		p.err = fmt.Errorf("store: %w", err) // err names the file
 	}
 	return n, p.err

@@ -299,3 +299,15 @@ func TestAbortRemovesTheDirectoriesItEmptied(t *testing.T) {
 		t.Errorf("the older archive suffered: %v", err)
 	}
 }
+
+// Below the free-space floor a backup does not even start, and leaves nothing.
+func TestCreateRefusesBelowTheFreeSpaceFloor(t *testing.T) {
+	root := t.TempDir()
+	_, err := Create(root, Meta{Name: "db"}, "sql", Options{MinFreeBytes: 1 << 62})
+	if !errors.Is(err, ErrLowSpace) || !strings.Contains(err.Error(), "below the floor of") {
+		t.Fatalf("Create = %v; want ErrLowSpace", err)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("a refused backup left %v", entries)
+	}
+}
