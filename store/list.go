@@ -57,6 +57,11 @@ type Listing struct {
 	Problems []Problem // by path
 }
 
+// ErrUntrusted marks an archive whose file name, date directory and metadata
+// disagree (about its name or its time), or whose time is in the future: whoever
+// wrote it, it is not counted by retention nor listed, and never removed.
+var ErrUntrusted = errors.New("store: archive not trusted")
+
 // maxFutureSkew is how far ahead of the reader's clock an archive's time may be
 // (hosts that share a volume may disagree a little). Anything later is a problem:
 // it would otherwise count as the newest archive forever.
@@ -212,15 +217,15 @@ func loadArchive(d *dirHandle, name, day, base string, t, now time.Time) (Archiv
 	path := d.join(base)
 	switch {
 	case meta.Name != name:
-		return Archive{}, fmt.Errorf("%w: %s is in the directory of %q but its metadata says it is of %q", ErrDamaged, path, name, meta.Name)
+		return Archive{}, fmt.Errorf("%w: %s is in the directory of %q, its metadata says it is of %q", ErrUntrusted, path, name, meta.Name)
 	case meta.File != base:
-		return Archive{}, fmt.Errorf("%w: %s describes %q, not %q", ErrDamaged, path+MetaExt, meta.File, base)
+		return Archive{}, fmt.Errorf("%w: %s describes %q, not %q", ErrUntrusted, path+MetaExt, meta.File, base)
 	case !meta.Created.Equal(t):
-		return Archive{}, fmt.Errorf("%w: %s: its file name says %s, its metadata %s", ErrDamaged, path, t.Format(time.RFC3339), meta.Created.UTC().Format(time.RFC3339))
+		return Archive{}, fmt.Errorf("%w: %s: its file name says %s, its metadata %s", ErrUntrusted, path, t.Format(time.RFC3339), meta.Created.UTC().Format(time.RFC3339))
 	case t.Format(dayLayout) != day:
-		return Archive{}, fmt.Errorf("%w: %s: its file name says %s, but it is in the directory of %s", ErrDamaged, path, t.Format(dayLayout), day)
+		return Archive{}, fmt.Errorf("%w: %s: its file name says %s, its directory %s", ErrUntrusted, path, t.Format(dayLayout), day)
 	case t.After(now.Add(maxFutureSkew)):
-		return Archive{}, fmt.Errorf("%w: %s is dated %s, in the future: not counted", ErrDamaged, path, t.Format(time.RFC3339))
+		return Archive{}, fmt.Errorf("%w: %s is dated %s, in the future", ErrUntrusted, path, t.Format(time.RFC3339))
 	}
 	return Archive{Path: path, Meta: meta}, nil
 }

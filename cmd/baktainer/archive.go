@@ -9,8 +9,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
+
+	"filippo.io/age"
 
 	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -39,7 +43,7 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	compress := flags.String("compress", envOr("BT_COMPRESSION", "zstd"), "zstd, gzip or none (BT_COMPRESSION)")
 	level := flags.String("level", envOr("BT_COMPRESSION_LEVEL", "fastest"), "fastest, default, better or best (BT_COMPRESSION_LEVEL)")
 	ext := flags.String("ext", "dump", "the extension of what is packed, e.g. sql")
-	engine := flags.String("engine", "", "the engine that made the dump, so `verify --deep` can check it is complete")
+	engineName := flags.String("engine", "", "the engine that made the dump: it must look complete to be committed, and `verify --deep` checks it again")
 	var enc encryptionFlags
 	enc.register(flags)
 	if _, err := parseArgs(flags, args, 0, 0); err != nil {
@@ -47,6 +51,10 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	}
 	if *name == "" {
 		return fmt.Errorf("%w: --name is required", errUsage)
+	}
+	eng, err := packEngine(*engineName)
+	if err != nil {
+		return err
 	}
 	comp, err := store.ParseCompression(*compress)
 	if err != nil {
@@ -61,16 +69,27 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	cleanup(ctx, env, *dir)
-	p, err := store.Create(*dir, store.Meta{Name: *name, Engine: *engine}, *ext, store.Options{Compression: comp, Level: lvl, Encryption: encryption})
+	meta := store.Meta{Name: *name}
+	if eng != nil {
+		meta.Engine = eng.Name()
+	}
+	p, err := store.Create(*dir, meta, *ext, store.Options{Compression: comp, Level: lvl, Encryption: encryption})
 	if err != nil {
 		return err
 	}
 	defer p.Abort() // no-op once committed
-	if _, err := io.CopyBuffer(p, ctxReader{ctx, env.stdin}, make([]byte, packBufferSize)); err != nil {
+	var rec engines.Recorder
+	if _, err := io.CopyBuffer(io.MultiWriter(p, &rec), newCtxReader(ctx, env.stdin), make([]byte, packBufferSize)); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted while packing standard input: nothing was committed")
+		}
 		return fmt.Errorf("pack standard input: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	if eng != nil {
+		// As a backup does: a dump cut short is no archive.
+		if err := eng.CheckComplete(rec.Head(), rec.Tail()); err != nil {
+			return fmt.Errorf("refusing to commit: the %s dump of %d bytes on standard input is not complete: %w", eng.Name(), rec.Len(), err)
+		}
 	}
 	path, _, err := p.Commit()
 	if err != nil {
@@ -78,6 +97,19 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	}
 	_, err = fmt.Fprintln(env.stdout, path)
 	return err
+}
+
+// packEngine looks --engine up among the engines baktainer knows; "" is none.
+func packEngine(name string) (engines.Engine, error) {
+	if name == "" {
+		return nil, nil
+	}
+	reg := engines.Default()
+	eng, err := reg.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --engine %q: not an engine baktainer knows (%s)", errUsage, name, strings.Join(reg.Names(), ", "))
+	}
+	return eng, nil
 }
 
 func runUnpack(ctx context.Context, env *runEnv, args []string) error {
@@ -93,26 +125,42 @@ func runUnpack(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A lone archive copied without its sidecar still opens: age's and zstd's/gzip's
-	// own integrity checks then stand guard alone.
-	if err := store.VerifyChecksum(path); errors.Is(err, fs.ErrNotExist) {
-		if _, statErr := os.Stat(path); statErr != nil {
-			return statErr
-		}
-		env.log.WithField("archive", path).Warn("no checksum sidecar: unpacking without checking the archive's SHA-256")
-	} else if err != nil {
-		return fmt.Errorf("refusing to unpack %s: %w", path, err)
-	}
-	r, err := store.Open(path, identities...)
+	r, err := openForUnpack(ctx, env, path, identities)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	out := bufio.NewWriterSize(env.stdout, packBufferSize)
-	if _, err := io.CopyBuffer(out, ctxReader{ctx, r}, make([]byte, packBufferSize)); err != nil {
+	out := bufio.NewWriterSize(newCtxWriter(ctx, env.stdout), packBufferSize)
+	if _, err := io.CopyBuffer(out, r, make([]byte, packBufferSize)); err != nil {
 		return err
 	}
 	return out.Flush()
+}
+
+// openForUnpack opens an archive with its sidecars checked first and its checksum
+// checked again as it streams (the end of the output fails if the file changed).
+// A lone archive copied without its sidecars still opens: age's and zstd's/gzip's
+// own integrity checks then stand guard alone.
+func openForUnpack(ctx context.Context, env *runEnv, path string, identities []age.Identity) (io.ReadCloser, error) {
+	_, r, err := store.OpenVerified(ctx, path, identities...)
+	if err == nil {
+		return r, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("refusing to unpack %s: %w", path, err)
+	}
+	if _, statErr := os.Stat(path); statErr != nil {
+		return nil, statErr
+	}
+	if _, statErr := os.Lstat(path + store.ChecksumExt); statErr == nil {
+		// A .sha256 without its .json (copied by hand?): it still guards the content.
+		if err := store.VerifyChecksum(path); err != nil {
+			return nil, fmt.Errorf("refusing to unpack %s: %w", path, err)
+		}
+	} else {
+		env.log.WithField("archive", path).Warn("no checksum sidecar: unpacking without checking the archive's SHA-256")
+	}
+	return store.Open(path, identities...)
 }
 
 // cleanup removes what crashed writers left under dir, before new work starts.
@@ -127,17 +175,4 @@ func cleanup(ctx context.Context, env *runEnv, dir string) {
 	if err != nil {
 		env.log.WithError(err).Warn("cleaning up leftovers failed")
 	}
-}
-
-// ctxReader stops a long copy when ctx is done (on SIGINT or SIGTERM).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
