@@ -28,7 +28,7 @@ test-unit:
 ## `make test-fuzz FUZZTIME=10m` for a long run). Inputs that find new paths are
 ## kept in Go's cache, so each run starts where the last one stopped.
 FUZZTIME     ?= 4s
-FUZZ_TARGETS := FuzzOpen FuzzVerify FuzzReadMeta
+FUZZ_TARGETS := FuzzOpen FuzzVerify FuzzReadMeta FuzzRetentionPlan
 test-fuzz:
 	@for target in $(FUZZ_TARGETS); do \
 	  echo "fuzz $$target for $(FUZZTIME)"; \
