@@ -80,9 +80,9 @@ func (c *cleaner) removeTemps(d *dirHandle, names []string) (busy bool) {
 }
 
 func (c *cleaner) cleanName(ctx context.Context, root *dirHandle, name string) {
-	nameDir, err := layoutDir(root, name)
+	nameDir, _ := layoutDir(root, name)
 	if nameDir == nil {
-		return // nothing there, or not a directory: not ours to touch
+		return // nothing there, or not a directory (a link): not ours to touch
 	}
 	defer nameDir.close()
 	entries, err := nameDir.names()

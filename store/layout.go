@@ -28,11 +28,6 @@ func archivePath(root, name string, t time.Time, ext string) string {
 	return filepath.Join(root, name, t.Format(dayLayout), base)
 }
 
-// isSidecar reports whether a file name is an archive's sidecar.
-func isSidecar(base string) bool {
-	return strings.HasSuffix(base, ChecksumExt) || strings.HasSuffix(base, MetaExt)
-}
-
 // sidecarOf returns the archive a sidecar's name belongs to.
 func sidecarOf(base string) (archive string, ok bool) {
 	for _, ext := range []string{ChecksumExt, MetaExt} {
