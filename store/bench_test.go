@@ -47,6 +47,7 @@ func BenchmarkPipeline(b *testing.B) {
 		{"zstd", Options{Compression: Zstd}},
 		{"gzip+age", Options{Compression: Gzip, Encryption: enc}},
 		{"none+age", Options{Compression: None, Encryption: enc}},
+		{"none+age+floor", Options{Compression: None, Encryption: enc, MinFreeBytes: 1}}, // the floor's checks cost
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			root := b.TempDir()
