@@ -121,3 +121,23 @@ func compressionOf(name string) Compression {
 	}
 	return None
 }
+
+// untrusted says why a plan may not count an archive, or "" when it may.
+func untrusted(a Archive, now time.Time) string {
+	path := a.Path
+	day, nameDir := filepath.Dir(path), filepath.Dir(filepath.Dir(path))
+	t, ok := archiveTime(a.Meta.Name, filepath.Base(path))
+	switch {
+	case filepath.Clean(path) != path || strings.HasPrefix(path, ".."):
+		return "its path is not clean"
+	case checkName(a.Meta.Name) != nil || filepath.Base(nameDir) != a.Meta.Name:
+		return "not in the directory of its name"
+	case !ok || filepath.Base(day) != t.Format(dayLayout):
+		return "its file name is not one baktainer gives, or is in the wrong date directory"
+	case !t.Equal(a.Meta.Created):
+		return "its file name and its metadata disagree about its time"
+	case t.After(now.Add(maxFutureSkew)):
+		return "dated in the future"
+	}
+	return ""
+}
