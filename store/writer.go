@@ -131,15 +131,15 @@ func (d dayDirs) close() {
 func createTemp(root, name, day, prefix string) (dayDirs, *os.File, string, error) {
 	for attempt := 0; ; attempt++ {
 		dirs, err := openDayDirs(root, name, day)
-		if err != nil {
-			return dayDirs{}, nil, "", err
-		}
-		f, tmpName, err := createLockedTemp(dirs.day, prefix)
 		if err == nil {
-			return dirs, f, tmpName, nil
+			var f *os.File
+			var tmpName string
+			if f, tmpName, err = createLockedTemp(dirs.day, prefix); err == nil {
+				return dirs, f, tmpName, nil
+			}
+			dirs.close()
 		}
-		dirs.close()
-		if !errors.Is(err, fs.ErrNotExist) || attempt >= 3 {
+		if !errors.Is(err, fs.ErrNotExist) || attempt >= 9 {
 			return dayDirs{}, nil, "", err
 		}
 	}
