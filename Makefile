@@ -32,6 +32,7 @@ FUZZ_TARGETS := \
 	./store/:FuzzOpen \
 	./store/:FuzzVerify \
 	./store/:FuzzReadMeta \
+	./store/:FuzzRetentionPlan \
 	./config/:FuzzSettings \
 	./labels/:FuzzLabels \
 	./legacy/:FuzzReadMeta \

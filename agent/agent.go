@@ -184,12 +184,15 @@ func (a *Agent) cleanup(ctx context.Context) {
 		a.log.Warnf("cannot list backup destinations to clean up: %v", err)
 	}
 	for _, root := range roots {
-		removed, err := store.Cleanup(root)
+		cleaned, err := store.Cleanup(ctx, root)
 		if err != nil {
 			a.log.WithField("root", root).Warnf("cleanup: %v", err)
 		}
-		for _, p := range removed {
+		for _, p := range cleaned.Removed {
 			a.log.WithField("path", p).Warn("removed what an interrupted backup left behind")
+		}
+		for _, p := range cleaned.Completed {
+			a.log.WithField("path", p).Warn("finished the commit of an archive an interrupted backup left without its .sha256")
 		}
 	}
 }

@@ -228,9 +228,9 @@ func TestProbeWritableLeavesNothingAndCleanupReachesIt(t *testing.T) {
 	if err := os.WriteFile(left, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	removed, err := store.Cleanup(dir)
-	if err != nil || len(removed) != 1 || removed[0] != left {
-		t.Errorf("store.Cleanup = %v, %v; want the probe removed", removed, err)
+	cleaned, err := store.Cleanup(context.Background(), dir)
+	if err != nil || len(cleaned.Removed) != 1 || cleaned.Removed[0] != left {
+		t.Errorf("store.Cleanup = %v, %v; want the probe removed", cleaned, err)
 	}
 }
 

@@ -111,9 +111,12 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 }
 
 // Restore implements Engine. A pg_dump dump is restored into the target's database
-// in one transaction; a pg_dumpall dump through the postgres database, as its
-// script expects, one statement at a time (CREATE DATABASE cannot run in a
-// transaction), with its role statements made repeatable (see roleFilter).
+// in one transaction, opened and committed in psql's input so that it commits only
+// when r ends cleanly (a verifying reader ends in an error instead when the archive
+// is damaged or changed: see pgInput); a pg_dumpall dump through the postgres
+// database, as its script expects, one statement at a time (CREATE DATABASE cannot
+// run in a transaction), with its role statements made repeatable (see roleFilter).
+// Either way psql stops at the first error, and a read error of r fails the restore.
 func (p Postgres) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) error {
 	c, err := p.conn(ctx, rt, t)
 	if err != nil {
@@ -121,25 +124,35 @@ func (p Postgres) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader
 	}
 	in := bufio.NewReaderSize(r, 64<<10)
 	head, _ := in.Peek(recordSize) // a short or failed read shows as an unknown kind below
-	var stdin io.Reader = in
+	var dump io.Reader = in
 	cmd := []string{"psql", "--username", c.user.Value, "--no-password", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1"}
-	switch pgDumpKind(head) {
+	kind := pgDumpKind(head)
+	switch kind {
 	case pgCluster:
 		c.database = setting{"postgres", "pg_dumpall's own convention"}
-		stdin = newRoleFilter(in)
+		dump = newRoleFilter(in)
 	case pgDatabase:
-		cmd = append(cmd, "--single-transaction")
 	default:
 		return fmt.Errorf("container %s: restore: the archive does not start like a pg_dump or pg_dumpall dump", t.Container.Name)
 	}
 	cmd = append(cmd, "--dbname", c.database.Value)
-	err = rt.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: stdin, Stdout: io.Discard})
-	if notStarted(err) {
+	stdin := newPgInput(dump, kind == pgDatabase)
+	output := &tailBuffer{max: 4 << 10}
+	err = rt.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: stdin, Stdout: output})
+	switch {
+	case notStarted(err):
 		return missingTool(t, "postgres", "psql")
-	}
-	if err != nil {
+	case stdin.err != nil:
+		outcome := "rolled back"
+		if kind == pgCluster {
+			outcome = "stopped part way: a cluster restore cannot run in one transaction"
+		}
+		return fmt.Errorf("container %s: restore aborted (%s): %w", t.Container.Name, outcome, stdin.err)
+	case err != nil:
 		return redact(fmt.Errorf("container %s: psql restore into database %s as user %s, password from %s: %w",
 			t.Container.Name, c.database, c.user, c.password.From, err), c.password.Value)
+	case !stdin.committed(output.buf):
+		return fmt.Errorf("container %s: psql ended before the end of its input: the restore did not commit", t.Container.Name)
 	}
 	return nil
 }

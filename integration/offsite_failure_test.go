@@ -42,7 +42,7 @@ func offsiteUploadWatched(t *testing.T, s3 *rig.S3, bucket, prefix string, remot
 func offsiteCheckCopy(t *testing.T, s3 *rig.S3, bucket, key, local string) {
 	t.Helper()
 	got := offsiteDownload(t, s3.Client(t), bucket, key, t.TempDir())
-	meta, err := store.Verify(got)
+	meta, err := store.Verify(context.Background(), got)
 	if err != nil {
 		t.Fatalf("the copy does not verify: %v", err)
 	}

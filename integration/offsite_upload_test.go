@@ -80,7 +80,7 @@ func TestOffsiteUploadArrives(t *testing.T) {
 			}
 			// The copy opens as the local archive does (store reads it: the
 			// checksum sidecar names the file, the metadata agrees).
-			if _, err := store.Verify(got); err != nil {
+			if _, err := store.Verify(context.Background(), got); err != nil {
 				t.Fatalf("store.Verify of the downloaded copy: %v", err)
 			}
 			again, err := remote.Upload(context.Background(), path)

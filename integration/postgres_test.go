@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -284,6 +286,116 @@ func TestPostgresEncryptedCLIRoundTrip(t *testing.T) {
 	for table, content := range want {
 		if got[table] != content {
 			t.Errorf("table %s differs after the encrypted round trip", table)
+		}
+	}
+}
+
+// TestPostgresRestoreAbortsWhenTheArchiveChangesMidway (issue #11.8): restore used to
+// verify the archive, then open it again and stream whatever it held by then. Here
+// the archive changes in place while psql runs (the dump makes psql wait in
+// pg_sleep, long after any check before the stream): the restore must notice at the
+// end of the stream, before psql commits, fail, and leave the database as it was.
+func TestPostgresRestoreAbortsWhenTheArchiveChangesMidway(t *testing.T) {
+	dc := rig.Docker(t)
+	src := rig.StartPostgres(t, dc, rig.ContainerSpec{
+		Name: "pg-mid-src", Env: []string{"POSTGRES_PASSWORD=mid-Secret-7", "POSTGRES_DB=app"},
+		Labels: map[string]string{"baktainer.backup": "true", "baktainer.db.engine": "postgres"},
+	})
+	// Several MiB of rows: more than every buffer between the archive and psql.
+	rig.Psql(t, dc, src, "postgres", "app", seedSQL+`
+CREATE TABLE zz_filler (id int PRIMARY KEY, note text);
+INSERT INTO zz_filler SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 150000) g;`)
+	dst := rig.StartPostgres(t, dc, rig.ContainerSpec{Name: "pg-mid-dst", Env: []string{"POSTGRES_PASSWORD=mid-Secret-8", "POSTGRES_DB=app"}})
+	rig.Psql(t, dc, dst, "postgres", "app", `CREATE TABLE people (id int, name text); INSERT INTO people VALUES (1, 'before'), (2, 'the'), (3, 'restore');`)
+	before := tableContents(t, dc, dst)
+
+	plain := t.TempDir()
+	target, eng, err := agent.Resolve(context.Background(), dc, engines.Default(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := agent.RunBackup(context.Background(), dc, testLog(t), agent.Job{
+		Target: target, Engine: eng, Root: plain, Options: store.Options{Compression: store.None},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump, err := os.ReadFile(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same dump, with a pause before its first statement, packed uncompressed so
+	// that one changed digit still reads as valid SQL data.
+	at := bytes.Index(dump, []byte("\nSET "))
+	if at < 0 {
+		t.Fatal("the dump has no SET statement")
+	}
+	slow := append(append(append([]byte{}, dump[:at+1]...), "SELECT pg_sleep(4);\n"...), dump[at+1:]...)
+	p, err := store.Create(t.TempDir(), store.Meta{Name: "shop", Engine: "postgres"}, "sql", store.Options{Compression: store.None})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Write(slow); err != nil {
+		t.Fatal(err)
+	}
+	archive, _, err := p.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastRow := bytes.LastIndex(slow, []byte("\n\\.\n"))
+	digit := bytes.LastIndexByte(slow[:lastRow], '\n') + 1 // the first column of the last row of the last table
+	if slow[digit] < '1' || slow[digit] > '9' {
+		t.Fatalf("the last row does not start with a digit: %q", slow[digit:lastRow])
+	}
+
+	cmd := exec.Command(storeBinary(t), "restore", archive, "--container", dst)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(rig.Psql(t, dc, dst, "postgres", "app", "SELECT query FROM pg_stat_activity"), "pg_sleep") {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("psql never reached its pause: %s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	changed := []byte{'9'}
+	if slow[digit] == '9' {
+		changed[0] = '8'
+	}
+	f, err := os.OpenFile(archive, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(changed, int64(digit)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	t.Logf("changed the archive while psql paused: %q became %q", slow[digit:lastRow], string(changed)+string(slow[digit+1:lastRow]))
+
+	var exitErr error
+	select {
+	case exitErr = <-exited:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("restore did not end")
+	}
+	t.Logf("restore: %v\n%s", exitErr, stderr.String())
+	if exitErr == nil || !strings.Contains(stderr.String(), "checksum mismatch") {
+		t.Errorf("restore of an archive changed midway: %v; want a failure saying checksum mismatch", exitErr)
+	}
+	after := tableContents(t, dc, dst)
+	if len(after) != len(before) {
+		t.Errorf("the database has tables %v after the aborted restore, %v before", keys(after), keys(before))
+	}
+	for table, content := range before {
+		if after[table] != content {
+			t.Errorf("table %s changed under an aborted restore", table)
 		}
 	}
 }

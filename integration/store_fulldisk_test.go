@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"io"
@@ -113,7 +114,7 @@ func TestStoreFullDiskFailsCleanly(t *testing.T) {
 			var path string
 			if path, _, err = p.Commit(); err == nil {
 				committed++
-				if _, err := store.Verify(path); err != nil {
+				if _, err := store.Verify(context.Background(), path); err != nil {
 					t.Errorf("committed archive of %d bytes: %v", size, err)
 				}
 				for _, f := range []string{path, path + store.ChecksumExt, path + store.MetaExt} {
@@ -144,4 +145,50 @@ func storeCheckNoSpace(t *testing.T, err error) {
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("error %v, want one wrapping ENOSPC (no space left on device)", err)
 	}
+}
+
+// TestStoreFreeSpaceFloorStopsANeverEndingDump writes a dump that never ends onto a
+// small filesystem with a free-space floor (store.Options.MinFreeBytes): the write
+// fails with a clear error before the floor is crossed by more than one check's
+// worth, the partial file (and the directories it needed) are removed, and the
+// archive already there is untouched.
+func TestStoreFreeSpaceFloorStopsANeverEndingDump(t *testing.T) {
+	t.Parallel()
+	disk := storeSmallDisk(t, "24m")
+	existing := storeCommitArchive(t, disk, "shop", time.Now().Add(-24*time.Hour), store.Options{})
+	before := storeSnapshot(t, disk)
+	const floor = 12 << 20
+	p, err := store.Create(disk, store.Meta{Name: "cache", Engine: "redis"}, "rdb",
+		store.Options{Compression: store.None, MinFreeBytes: floor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	never := io.LimitReader(sqlgen.Reader(7), 1<<30) // far more than the disk holds
+	_, err = io.Copy(p, never)
+	var st unix.Statfs_t
+	if serr := unix.Statfs(disk, &st); serr != nil {
+		t.Fatal(serr)
+	}
+	lowest := st.Bavail * uint64(st.Bsize)
+	p.Abort()
+	t.Logf("the write stopped with: %v (free space at that point: %d bytes, floor %d)", err, lowest, floor)
+	if !errors.Is(err, store.ErrLowSpace) || !strings.Contains(err.Error(), "below the floor") {
+		t.Fatalf("a dump that never ends: %v; want store.ErrLowSpace", err)
+	}
+	// One check every MiB, behind a 256 KiB buffer: the floor is undershot by less.
+	if lowest+(1<<20)+(256<<10) < floor {
+		t.Errorf("free space fell to %d bytes, far below the floor of %d", lowest, floor)
+	}
+	storeSameFiles(t, disk, before)
+	if entries, _ := os.ReadDir(disk); len(entries) != 1 {
+		t.Errorf("the aborted write left %v in the root", entries)
+	}
+	if _, err := store.Verify(context.Background(), existing); err != nil {
+		t.Error(err)
+	}
+	// Already below the floor: refused at once.
+	if _, err := store.Create(disk, store.Meta{Name: "cache"}, "rdb", store.Options{MinFreeBytes: 1 << 40}); !errors.Is(err, store.ErrLowSpace) {
+		t.Errorf("Create below the floor: %v", err)
+	}
+	storeSameFiles(t, disk, before)
 }

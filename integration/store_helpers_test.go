@@ -4,6 +4,8 @@ package integration
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -23,11 +25,24 @@ var storeBin struct {
 }
 
 // storeBinary builds the baktainer command once per test run, for the tests that
-// drive the store through the CLI as a user (or a crash) would.
+// drive the store through the CLI as a user (or a crash) would. It goes into a
+// directory of its checkout's own: test runs of other checkouts may build at the
+// same time.
+// BAKTAINER_STORE_TEST_BIN names a prebuilt binary instead (to run these tests
+// against another version, e.g. to see a new test fail on the old code).
 func storeBinary(t testing.TB) string {
 	t.Helper()
 	storeBin.once.Do(func() {
-		dir := filepath.Join(os.TempDir(), "baktainer-store-test")
+		if prebuilt := os.Getenv("BAKTAINER_STORE_TEST_BIN"); prebuilt != "" {
+			storeBin.path = prebuilt
+			return
+		}
+		checkout, err := filepath.Abs("..")
+		if storeBin.err = err; err != nil {
+			return
+		}
+		sum := sha256.Sum256([]byte(checkout))
+		dir := filepath.Join(os.TempDir(), "baktainer-store-test-"+hex.EncodeToString(sum[:6]))
 		if storeBin.err = os.MkdirAll(dir, 0o755); storeBin.err != nil {
 			return
 		}

@@ -150,7 +150,7 @@ type check struct {
 // readBack verifies a store archive's checksum and sidecars and, when it can open
 // it, compares its dump with the Ruby-era archive's.
 func readBack(ctx context.Context, path string, want Report, ids []age.Identity) check {
-	meta, err := store.Verify(path)
+	meta, err := store.Verify(ctx, path)
 	if err != nil {
 		return check{path: path, err: err}
 	}

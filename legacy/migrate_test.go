@@ -69,7 +69,7 @@ func TestMigrate(t *testing.T) {
 		if r.Archive != want {
 			t.Fatalf("new archive %s, want %s", r.Archive, want)
 		}
-		m, err := store.Verify(r.Archive)
+		m, err := store.Verify(context.Background(), r.Archive)
 		wantDB := "app"
 		if archives[i].Meta == nil || archives[i].Meta.Kind() == MetaEncryption { // the .meta that names it is not there
 			wantDB = ""

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -131,11 +132,12 @@ func (c Compression) compressor(w io.Writer, l Level) (io.WriteCloser, error) {
 func (c Compression) decompressor(r io.Reader) (io.ReadCloser, error) {
 	switch c {
 	case Zstd:
-		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxDecoderWindow))
+		src := &countingReader{r: r}
+		d, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxDecoderWindow))
 		if err != nil {
 			return nil, fmt.Errorf("store: open zstd stream: %w", err)
 		}
-		return d.IOReadCloser(), nil
+		return nonEmptyReader{ReadCloser: d.IOReadCloser(), src: src}, nil
 	case Gzip:
 		g, err := gzip.NewReader(r)
 		if err != nil {
@@ -151,3 +153,31 @@ func (c Compression) decompressor(r io.Reader) (io.ReadCloser, error) {
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// nonEmptyReader fails a zstd stream that ends before a single byte of it was
+// read: the zstd decoder takes an empty input for an empty stream, the zstd CLI
+// (and baktainer, which never writes one) for a damaged file.
+type nonEmptyReader struct {
+	io.ReadCloser
+	src *countingReader
+}
+
+func (r nonEmptyReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if err == io.EOF && r.src.n == 0 {
+		return n, errors.New("empty zstd stream: no frame at all")
+	}
+	return n, err
+}

@@ -1,74 +1,60 @@
 package store
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/baktainer/baktainer/atomicfile"
 )
 
-// renameNoReplace moves oldPath to newPath atomically, failing with an error
-// satisfying errors.Is(err, os.ErrExist) rather than overwriting anything.
-func renameNoReplace(oldPath, newPath string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, oldPath, unix.AT_FDCWD, newPath, unix.RENAME_NOREPLACE)
-	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
-		// The filesystem lacks RENAME_NOREPLACE: a hard link is just as atomic and
-		// just as unwilling to overwrite.
-		if err = os.Link(oldPath, newPath); err == nil {
-			return os.Remove(oldPath)
-		}
-	}
-	if errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("%s: %w", newPath, os.ErrExist)
-	}
-	if err != nil {
-		return &os.LinkError{Op: "rename", Old: oldPath, New: newPath, Err: err}
-	}
-	return nil
-}
-
-// createLockedTemp creates a temp file in dir and takes an exclusive advisory lock
-// on it, held until the file is closed or the process dies: it tells Cleanup that
-// the file has a live writer. Cleanup removes unlocked temp files while holding
-// their lock, so a file removed between our create and our lock is noticed here
-// (its name no longer leads to it) and replaced.
-func createLockedTemp(dir, pattern string) (*os.File, error) {
+// createLockedTemp creates a temp file named prefix+random in d and takes an
+// exclusive advisory lock on it, held until the file is closed or the process dies:
+// it tells Cleanup that the file has a live writer. Cleanup removes unlocked temp
+// files while holding their lock, so a file removed between our create and our lock
+// is noticed here (its name no longer leads to it) and replaced.
+func createLockedTemp(d *dirHandle, prefix string) (*os.File, string, error) {
 	for attempt := 0; attempt < 5; attempt++ {
-		f, err := os.CreateTemp(dir, pattern)
+		name := prefix + randomSuffix()
+		f, err := d.createExclusive(name)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
 			_ = f.Close()
-			_ = os.Remove(f.Name())
-			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+			_ = d.remove(name)
+			return nil, "", fmt.Errorf("lock %s: %w", f.Name(), err)
 		}
-		if stillNamed(f) {
-			return f, nil
+		if d.sameFile(name, f) {
+			return f, name, nil
 		}
 		_ = f.Close()
 	}
-	return nil, fmt.Errorf("temp files in %s keep disappearing: is another cleanup running wild?", dir)
+	return nil, "", fmt.Errorf("temp files in %s keep disappearing: is another cleanup running wild?", d.path)
 }
 
-// stillNamed reports whether f's name still leads to f.
-func stillNamed(f *os.File) bool {
-	held, err1 := f.Stat()
-	named, err2 := os.Stat(f.Name())
-	return err1 == nil && err2 == nil && os.SameFile(held, named)
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
-// removeIfUnlocked removes the temp file at path unless a live writer holds its
-// lock. It holds the lock itself while removing, so no writer can start on it.
-func removeIfUnlocked(path string) (removed bool, err error) {
-	f, err := os.Open(path)
+// removeIfUnlocked removes the temp file name in d unless a live writer holds its
+// lock. It holds the lock itself while removing, so no writer can start on it. Only
+// a regular file is ever opened (a FIFO would block) or removed.
+func removeIfUnlocked(d *dirHandle, name string) (removed bool, err error) {
+	f, err := d.openRegular(name)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, os.ErrNotExist) {
 			return false, nil
 		}
 		return false, err
@@ -78,17 +64,21 @@ func removeIfUnlocked(path string) (removed bool, err error) {
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			return false, nil
 		}
-		return false, fmt.Errorf("lock %s: %w", path, err)
+		return false, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if !d.sameFile(name, f) {
+		return false, nil // replaced since we opened it: not the file we locked
+	}
+	if err := d.remove(name); err != nil {
 		return false, err
 	}
 	return true, nil
 }
 
-// isLocked reports whether a live writer holds the lock on the file at path.
-func isLocked(path string) bool {
-	f, err := os.Open(path)
+// isLocked reports whether a live writer holds the lock on the regular file name
+// in d: a temp file being written, or an archive whose commit is under way.
+func isLocked(d *dirHandle, name string) bool {
+	f, err := d.openRegular(name)
 	if err != nil {
 		return false
 	}
@@ -96,11 +86,25 @@ func isLocked(path string) bool {
 	return errors.Is(unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB), unix.EWOULDBLOCK)
 }
 
-// writeFileAtomic writes data to path through a locked temp file in the same
-// directory, without ever replacing an existing path.
-func writeFileAtomic(path string, data []byte) error {
-	dir, base := filepath.Split(path)
-	tmp, err := createLockedTemp(dir, tempPrefix+base+"-*")
+// hasLiveWriter reports whether a locked temp file is in d: a writer at work, whose
+// .json may already be in place while its archive is not yet renamed.
+func hasLiveWriter(d *dirHandle) bool {
+	names, err := d.names()
+	if err != nil {
+		return true // cannot tell: assume the worst, remove nothing
+	}
+	for _, n := range names {
+		if strings.HasPrefix(n, tempPrefix) && isLocked(d, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeFileAtomic writes data to the new file name in d through a locked temp file,
+// without ever replacing an existing name (os.ErrExist then).
+func writeFileAtomic(d *dirHandle, name string, data []byte) error {
+	tmp, tmpName, err := createLockedTemp(d, tempPrefix+name+"-")
 	if err != nil {
 		return err
 	}
@@ -110,19 +114,30 @@ func writeFileAtomic(path string, data []byte) error {
 		err = tmp.Sync()
 	}
 	if err == nil {
-		err = renameNoReplace(tmp.Name(), path)
+		err = d.renameNoReplace(tmpName, name)
 	}
 	if err != nil {
-		_ = os.Remove(tmp.Name())
+		_ = d.remove(tmpName)
 	}
 	return err
 }
 
-// mkdirDurable creates dir and any missing parents, and syncs each new directory's
-// parent so the new entries survive a power cut along with what goes into them.
-func mkdirDurable(dir string) error {
+// freeBytes returns the space an unprivileged writer can still use on the
+// filesystem of the open file descriptor fd.
+func freeBytes(fd int) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		return 0, err
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}
+
+// mkdirDurable creates the directory root and any missing parents (the root is the
+// caller's path: links in it are followed), and syncs each new directory's parent
+// so the new entries survive a power cut along with what goes into them.
+func mkdirDurable(root string) error {
 	var missing []string
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+	for d := filepath.Clean(root); ; d = filepath.Dir(d) {
 		if _, err := os.Stat(d); err == nil {
 			break
 		} else if !errors.Is(err, os.ErrNotExist) {

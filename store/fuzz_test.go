@@ -110,7 +110,7 @@ func FuzzVerify(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		m1, err1 := Verify(path)
+		m1, err1 := Verify(context.Background(), path)
 		var out limitedDiscard
 		m2, err2 := VerifyDeep(context.Background(), path, &out, id)
 		if err2 == nil && err1 != nil {
@@ -160,4 +160,126 @@ func FuzzReadMeta(f *testing.F) {
 			t.Fatalf("round trip changed the metadata:\n%s\n%s", raw, raw2)
 		}
 	})
+}
+
+// FuzzRetentionPlan: whatever the archives (in the layout or not, dated anywhere,
+// verifying or not), the policy and the free space, the plan never removes the
+// newest archive that verifies, nor the archive just committed, nor anything that
+// is not in baktainer's layout, and it decides once for every archive.
+func FuzzRetentionPlan(f *testing.F) {
+	f.Add([]byte{3, 0, 0, 0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+	f.Add([]byte{1, 7, 2, 1, 1, 1, 12, 200, 9, 9, 9, 1, 0, 255, 3, 4, 5, 0, 0, 1})
+	f.Add([]byte{0, 0, 1, 0, 0, 3, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4})
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := fuzzBytes(data)
+		p := Policy{MaxCount: int(in.next() % 5), MaxAge: time.Duration(in.next()%40) * day,
+			KeepDaily: int(in.next() % 4), KeepWeekly: int(in.next() % 3), KeepMonthly: int(in.next() % 3)}
+		if in.next()%2 == 1 {
+			p.MinFreeBytes = 1 << 62 // never met: only the protections stop the removals
+		}
+		count := int(in.next() % 24)
+		var archives []Archive
+		laidOut, verifies := map[string]bool{}, map[string]bool{}
+		for i := 0; i < count; i++ {
+			a, ok := fuzzArchive(&in, now, i)
+			if _, dup := laidOut[a.Path]; dup {
+				continue // a directory holds one file of a name
+			}
+			archives = append(archives, a)
+			laidOut[a.Path] = ok
+			verifies[a.Path] = in.next()%3 != 0
+		}
+		facts := Facts{FreeBytes: uint64(in.next()) << 20}
+		if len(archives) > 0 && in.next()%2 == 1 {
+			facts.JustCommitted = archives[int(in.next())%len(archives)].Path
+			verifies[facts.JustCommitted] = true // its writer hashed it as it wrote it
+		}
+		decisions, err := plan(context.Background(), archives, p, now, facts, func(_ context.Context, a Archive) bool { return verifies[a.Path] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(decisions) != len(archives) {
+			t.Fatalf("%d decisions for %d archives", len(decisions), len(archives))
+		}
+		newest := fuzzNewestVerified(archives, laidOut, verifies, now)
+		for i, d := range decisions {
+			if d.Archive.Path != archives[i].Path {
+				t.Fatalf("decision %d is about %s, not %s", i, d.Archive.Path, archives[i].Path)
+			}
+			if d.Keep {
+				continue
+			}
+			switch {
+			case !laidOut[d.Archive.Path]:
+				t.Fatalf("the plan removes %s, which is not in the layout (%+v): %s", d.Archive.Path, d.Archive.Meta, d.Reason)
+			case d.Archive.Path == newest:
+				t.Fatalf("the plan removes the newest archive that verifies, %s: %s", newest, d.Reason)
+			case d.Archive.Path == facts.JustCommitted:
+				t.Fatalf("the plan removes the archive just committed, %s: %s", d.Archive.Path, d.Reason)
+			}
+		}
+	})
+}
+
+// fuzzBytes hands out the fuzzer's bytes, then zeros.
+type fuzzBytes []byte
+
+func (b *fuzzBytes) next() byte {
+	if len(*b) == 0 {
+		return 0
+	}
+	c := (*b)[0]
+	*b = (*b)[1:]
+	return c
+}
+
+// fuzzArchive makes the i-th archive from the input: in the layout, or wrong in one
+// of the ways a planted or damaged archive can be. It reports whether it is laid
+// out (and dated no later than now allows).
+func fuzzArchive(in *fuzzBytes, now time.Time, i int) (Archive, bool) {
+	name := []string{"db", "db", "other"}[in.next()%3]
+	created := now.Add(-time.Duration(int(in.next())*int(in.next())) * 37 * time.Minute).Add(time.Duration(in.next()) * time.Second)
+	meta := Meta{Name: name, Created: created, Size: int64(in.next()) << 20}
+	path := archivePath("/b", name, created, ".sql.zst")
+	if i%5 == 4 {
+		path = strings.TrimSuffix(path, ".sql.zst") + "-1.sql.zst" // the same second twice
+	}
+	switch in.next() % 10 {
+	case 0: // planted in the future, consistently
+		meta.Created = now.Add(time.Duration(int(in.next())+1) * time.Hour)
+		return Archive{Path: archivePath("/b", name, meta.Created, ".sql.zst"), Meta: meta}, false
+	case 1: // metadata of another name
+		meta.Name = "intruder"
+		return Archive{Path: path, Meta: meta}, false
+	case 2: // metadata of another time
+		meta.Created = meta.Created.Add(time.Hour)
+		return Archive{Path: path, Meta: meta}, false
+	case 3: // outside the layout
+		return Archive{Path: "/b/" + filepath.Base(path), Meta: meta}, false
+	case 4: // a path that climbs
+		return Archive{Path: "/b/" + name + "/../" + name + "/" + filepath.Base(filepath.Dir(path)) + "/" + filepath.Base(path), Meta: meta}, false
+	case 5: // in the wrong date directory
+		return Archive{Path: filepath.Join("/b", name, "1999-01-01", filepath.Base(path)), Meta: meta}, false
+	}
+	return Archive{Path: path, Meta: meta}, !created.After(now.Add(maxFutureSkew))
+}
+
+// fuzzNewestVerified is the newest laid-out archive that verifies, by time, then
+// path: what Prune must never remove.
+func fuzzNewestVerified(archives []Archive, laidOut, verifies map[string]bool, now time.Time) string {
+	var best *Archive
+	for i := range archives {
+		a := &archives[i]
+		if !laidOut[a.Path] || !verifies[a.Path] {
+			continue
+		}
+		if best == nil || a.Meta.Created.After(best.Meta.Created) || a.Meta.Created.Equal(best.Meta.Created) && a.Path > best.Path {
+			best = a
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.Path
 }

@@ -30,9 +30,59 @@ func archivePath(root, name string, t time.Time, ext string) string {
 	return filepath.Join(root, name, t.Format(dayLayout), base)
 }
 
-// isSidecar reports whether a file name is an archive's sidecar.
-func isSidecar(base string) bool {
-	return strings.HasSuffix(base, ChecksumExt) || strings.HasSuffix(base, MetaExt)
+// sidecarOf returns the archive a sidecar's name belongs to.
+func sidecarOf(base string) (archive string, ok bool) {
+	for _, ext := range []string{ChecksumExt, MetaExt} {
+		if a, found := strings.CutSuffix(base, ext); found {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// isDay reports whether a directory name is a date directory of the layout.
+func isDay(name string) bool {
+	t, err := time.Parse(dayLayout, name)
+	return err == nil && t.Format(dayLayout) == name
+}
+
+// archiveTime recognises the base name of an archive of name: name, "-", the UTC
+// timestamp, an optional "-N" (two archives in one second), "." and the dump's
+// extension, then the compression's and age's extensions if any. It returns the
+// time the name holds.
+func archiveTime(name, base string) (time.Time, bool) {
+	rest, ok := strings.CutPrefix(base, name+"-")
+	if !ok || len(rest) < len(timestampLayout) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(timestampLayout, rest[:len(timestampLayout)])
+	if err != nil || t.Format(timestampLayout) != rest[:len(timestampLayout)] {
+		return time.Time{}, false
+	}
+	rest = rest[len(timestampLayout):]
+	if after, ok := strings.CutPrefix(rest, "-"); ok {
+		digits := len(after) - len(strings.TrimLeft(after, "0123456789"))
+		if digits == 0 || digits > 3 || after[0] == '0' {
+			return time.Time{}, false
+		}
+		rest = after[digits:]
+	}
+	rest, _ = strings.CutSuffix(rest, ageExt)
+	if isDumpExt(rest) {
+		return t, true
+	}
+	for _, c := range []Compression{Zstd, Gzip} {
+		if r, ok := strings.CutSuffix(rest, c.Extension()); ok && isDumpExt(r) {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// isDumpExt reports whether s is "." and a dump extension.
+func isDumpExt(s string) bool {
+	ext, ok := strings.CutPrefix(s, ".")
+	return ok && checkExt(ext) == nil
 }
 
 // checkName accepts the backup names the baktainer.name label accepts (one rule,
@@ -47,7 +97,7 @@ func checkName(name string) error {
 
 // checkExt accepts a dump extension such as "sql" or "rdb".
 func checkExt(ext string) error {
-	if ext == "" || len(ext) > 16 {
+	if ext == "" || len(ext) > 16 || "."+ext == ChecksumExt || "."+ext == MetaExt {
 		return fmt.Errorf("store: invalid dump extension %q", ext)
 	}
 	for _, r := range ext {
@@ -68,4 +118,24 @@ func compressionOf(name string) Compression {
 		return Gzip
 	}
 	return None
+}
+
+// untrusted says why a plan may not count an archive, or "" when it may.
+func untrusted(a Archive, now time.Time) string {
+	path := a.Path
+	day, nameDir := filepath.Dir(path), filepath.Dir(filepath.Dir(path))
+	t, ok := archiveTime(a.Meta.Name, filepath.Base(path))
+	switch {
+	case filepath.Clean(path) != path || strings.HasPrefix(path, ".."):
+		return "its path is not clean"
+	case checkName(a.Meta.Name) != nil || filepath.Base(nameDir) != a.Meta.Name:
+		return "not in the directory of its name"
+	case !ok || filepath.Base(day) != t.Format(dayLayout):
+		return "its file name is not one baktainer gives, or is in the wrong date directory"
+	case !t.Equal(a.Meta.Created):
+		return "its file name and its metadata disagree about its time"
+	case t.After(now.Add(maxFutureSkew)):
+		return "dated in the future"
+	}
+	return ""
 }

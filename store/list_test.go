@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,10 +73,11 @@ func TestCleanupRemovesOnlyDeadWritersLeftovers(t *testing.T) {
 	liveSum := filepath.Join(liveDir, "db-20260102T000000Z.sql.zst.sha256")
 	mustWrite(t, liveSum, "being committed")
 
-	removed, err := Cleanup(root)
+	cleaned, err := Cleanup(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	removed := cleaned.Removed
 	slices.Sort(removed)
 	want := []string{deadTemp, orphanMeta, orphanSum}
 	slices.Sort(want)
@@ -87,13 +89,13 @@ func TestCleanupRemovesOnlyDeadWritersLeftovers(t *testing.T) {
 			t.Errorf("Cleanup removed %s: %v", p, err)
 		}
 	}
-	if _, err := Verify(kept); err != nil {
+	if _, err := Verify(context.Background(), kept); err != nil {
 		t.Error(err)
 	}
 
 	// Once the writer is gone (here: aborted), its leftovers go too.
 	live.Abort()
-	if _, err := Cleanup(root); err != nil {
+	if _, err := Cleanup(context.Background(), root); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(liveSum); !os.IsNotExist(err) {
@@ -102,9 +104,9 @@ func TestCleanupRemovesOnlyDeadWritersLeftovers(t *testing.T) {
 }
 
 func TestCleanupOfMissingRoot(t *testing.T) {
-	removed, err := Cleanup(filepath.Join(t.TempDir(), "none"))
-	if err != nil || len(removed) != 0 {
-		t.Errorf("Cleanup = %v, %v", removed, err)
+	cleaned, err := Cleanup(context.Background(), filepath.Join(t.TempDir(), "none"))
+	if err != nil || len(cleaned.Removed) != 0 {
+		t.Errorf("Cleanup = %v, %v", cleaned, err)
 	}
 }
 
@@ -116,7 +118,7 @@ func TestCreateSurvivesCleanup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Cleanup(root); err != nil {
+		if _, err := Cleanup(context.Background(), root); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := p.Write([]byte("dump")); err != nil {
@@ -126,7 +128,7 @@ func TestCreateSurvivesCleanup(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Commit after a Cleanup: %v", err)
 		}
-		if _, err := Verify(path); err != nil {
+		if _, err := Verify(context.Background(), path); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,82 +2,81 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/baktainer/baktainer/atomicfile"
 )
 
 // Prune applies policy p to the archives of one backup name under root: it removes
-// each archive the plan does not keep, with its sidecars (the archive first, so an
-// interrupted prune never leaves an archive without its checksum; Cleanup removes
-// orphan sidecars). It returns every decision, oldest archive first.
+// each archive the plan does not keep, with its sidecars. The .sha256 goes first,
+// so an interrupted prune never leaves a .sha256 without its archive (an archive
+// left with its .json alone gets its .sha256 back from Cleanup: nothing is lost).
+// It returns every decision, oldest archive first, then the archives it could not
+// trust (kept, with Decision.Problem set; also returned as a *ProblemsError).
 //
-// The newest archive whose checksum verifies is never removed: Prune checks
-// archives newest first until one passes, but only when the plan would remove
-// something, so a prune that removes nothing reads nothing.
+// Only the archives that Scan trusts are counted and removed: in the layout, their
+// name, date directory and metadata agreeing, not dated in the future. The newest
+// archive whose checksum verifies is never removed: Prune checks archives newest
+// first until one passes, but only when the plan would remove something, so a prune
+// that removes nothing reads nothing. opts.Verified (the archive just committed)
+// is never removed either.
 func Prune(ctx context.Context, root, name string, p Policy, now time.Time, opts PruneOptions) ([]Decision, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	all, err := List(filepath.Join(root, name))
+	l, err := scan(ctx, root, name, now)
 	if err != nil {
 		return nil, err
 	}
-	var mine []Archive
-	for _, a := range all {
-		if a.Meta.Name == name {
-			mine = append(mine, a)
-		}
-	}
-	var facts Facts
+	facts := Facts{JustCommitted: opts.Verified}
 	if p.MinFreeBytes > 0 {
-		if facts.FreeBytes, err = freeBytes(root); err != nil {
+		if facts.FreeBytes, err = freeBytesAt(root); err != nil {
 			return nil, fmt.Errorf("store: prune %s: free space of %s: %w", name, root, err)
 		}
 	}
-	decisions := Plan(mine, p, now, facts)
-	if removesAny(decisions) {
-		if facts.NewestVerified, err = newestVerified(ctx, mine, opts.Verified); err != nil {
-			return nil, err
-		}
-		decisions = Plan(mine, p, now, facts)
+	decisions, err := plan(ctx, l.Archives, p, now, facts, func(ctx context.Context, a Archive) bool {
+		_, err := verifyArchive(ctx, root, a)
+		return err == nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	if opts.DryRun {
-		return decisions, nil
-	}
-	dirs := map[string]bool{}
-	for _, d := range decisions {
-		if d.Keep {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return decisions, err
-		}
-		if err := removeArchive(d.Archive.Path); err != nil {
+	if !opts.DryRun {
+		if err := removeDropped(ctx, root, name, decisions); err != nil {
 			return decisions, fmt.Errorf("store: prune %s: %w", name, err)
 		}
-		dirs[filepath.Dir(d.Archive.Path)] = true
 	}
-	var errs []error
-	for dir := range dirs {
-		// An emptied day directory goes too; one with archives left stays.
-		if err := os.Remove(dir); err == nil {
-			errs = append(errs, atomicfile.SyncDir(filepath.Dir(dir)))
-		} else {
-			errs = append(errs, atomicfile.SyncDir(dir))
+	for _, pr := range l.Problems {
+		decisions = append(decisions, Decision{Archive: Archive{Path: pr.Path}, Keep: true,
+			Reason: "not counted, left alone: " + pr.Err.Error(), Problem: pr.Err})
+	}
+	return decisions, problemsError(l.Problems)
+}
+
+// plan is Plan, with facts.NewestVerified found by verifies when (and only when)
+// the plan removes something. The archive just committed counts as verified: its
+// writer hashed it as it wrote it.
+func plan(ctx context.Context, archives []Archive, p Policy, now time.Time, facts Facts, verifies func(context.Context, Archive) bool) ([]Decision, error) {
+	decisions := Plan(archives, p, now, facts)
+	if !removesAny(decisions) {
+		return decisions, nil
+	}
+	for _, i := range newestFirst(archives) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		a := archives[i]
+		if untrusted(a, now) != "" {
+			continue
+		}
+		if a.Path == facts.JustCommitted || verifies(ctx, a) {
+			facts.NewestVerified = a.Path
+			break
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return decisions, fmt.Errorf("store: prune %s: sync: %w", name, err)
-	}
-	return decisions, nil
+	return Plan(archives, p, now, facts), nil
 }
 
 func removesAny(decisions []Decision) bool {
@@ -89,45 +88,96 @@ func removesAny(decisions []Decision) bool {
 	return false
 }
 
-// newestVerified returns the path of the newest archive whose checksum and
-// sidecars verify, or "" when none does.
-func newestVerified(ctx context.Context, archives []Archive, known string) (string, error) {
-	for i := len(archives) - 1; i >= 0; i-- {
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		if archives[i].Path == known {
-			return known, nil
-		}
-		if _, err := Verify(archives[i].Path); err == nil {
-			return archives[i].Path, nil
-		}
-	}
-	return "", nil
-}
-
 // PruneOptions tune Prune.
 type PruneOptions struct {
 	// DryRun only plans: nothing is removed.
 	DryRun bool
-	// Verified is an archive the caller knows passes Verify, e.g. the one it has
-	// just committed (hashed while written, then synced): Prune does not read it
-	// again to find the newest good archive.
+	// Verified is the archive the caller has just committed (hashed while written,
+	// then synced). Prune never removes it, and takes it as verified without reading
+	// it again.
 	Verified string
 }
 
-// removeArchive removes an archive, then its sidecars.
-func removeArchive(path string) error {
-	for _, p := range []string{path, path + ChecksumExt, path + MetaExt} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+// verifyArchive verifies a listed archive of root, reaching it without links.
+func verifyArchive(ctx context.Context, root string, a Archive) (Meta, error) {
+	d, err := openArchiveDir(root, a)
+	if err != nil {
+		return Meta{}, err
+	}
+	defer d.close()
+	return verifyIn(ctx, d, filepath.Base(a.Path))
+}
+
+// openArchiveDir opens the <name>/<date>/ directory of a listed archive of root.
+func openArchiveDir(root string, a Archive) (*dirHandle, error) {
+	r, err := openRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	nameDir, err := r.child(a.Meta.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer nameDir.close()
+	return nameDir.child(filepath.Base(filepath.Dir(a.Path)))
+}
+
+// removeDropped removes what the decisions drop, then the date directories that
+// leaves empty.
+func removeDropped(ctx context.Context, root, name string, decisions []Decision) error {
+	emptied := map[string]bool{}
+	for _, d := range decisions {
+		if d.Keep {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := removeArchive(root, d.Archive); err != nil {
+			return err
+		}
+		emptied[filepath.Base(filepath.Dir(d.Archive.Path))] = true
+	}
+	if len(emptied) == 0 {
+		return nil
+	}
+	r, err := openRoot(root)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	nameDir, err := r.child(name)
+	if err != nil {
+		return err
+	}
+	defer nameDir.close()
+	for day := range emptied {
+		// An emptied date directory goes too; one with anything left stays.
+		nameDir.removeEmptyDir(day)
+	}
+	return nameDir.sync()
+}
+
+// removeArchive removes a listed archive: its .sha256, then the archive, then its
+// .json, and makes that durable.
+func removeArchive(root string, a Archive) error {
+	d, err := openArchiveDir(root, a)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	base := filepath.Base(a.Path)
+	for _, name := range []string{base + ChecksumExt, base, base + MetaExt} {
+		if err := d.remove(name); err != nil {
 			return err
 		}
 	}
-	return nil
+	return d.sync()
 }
 
-// freeBytes returns the space an unprivileged writer can still use under dir.
-func freeBytes(dir string) (uint64, error) {
+// freeBytesAt returns the space an unprivileged writer can still use under dir.
+func freeBytesAt(dir string) (uint64, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(dir, &st); err != nil {
 		return 0, err

@@ -50,7 +50,7 @@ func TestPruneRemovesWhatThePlanSays(t *testing.T) {
 	if _, err := os.Stat(filepath.Dir(paths[0])); !os.IsNotExist(err) {
 		t.Errorf("an emptied day directory stays: %v", err)
 	}
-	if _, err := Verify(otherName); err != nil {
+	if _, err := Verify(context.Background(), otherName); err != nil {
 		t.Errorf("another name's archive suffered: %v", err)
 	}
 }
@@ -76,7 +76,7 @@ func TestPruneNeverRemovesNewestVerified(t *testing.T) {
 	if !decisions[1].Keep || decisions[0].Keep {
 		t.Errorf("decisions = %+v", decisions)
 	}
-	if _, err := Verify(paths[1]); err != nil {
+	if _, err := Verify(context.Background(), paths[1]); err != nil {
 		t.Errorf("the newest good archive is gone or damaged: %v", err)
 	}
 	// Everything too old by age: the newest good one still stays.
@@ -84,7 +84,7 @@ func TestPruneNeverRemovesNewestVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Verify(paths[1]); err != nil {
+	if _, err := Verify(context.Background(), paths[1]); err != nil {
 		t.Errorf("max age removed the only good archive: %v (%+v)", err, decisions)
 	}
 }

@@ -31,26 +31,57 @@ var (
 )
 
 // VerifyChecksum recomputes path's SHA-256 and compares it with its .sha256 sidecar.
+// It reads the whole archive without a way to stop: commands use Verify or
+// OpenVerified, which take a context.
 func VerifyChecksum(path string) error {
-	want, err := readChecksum(path)
+	d, base, err := openParent(path)
 	if err != nil {
 		return err
 	}
-	return hashMatches(path, want)
-}
-
-// hashMatches reads the file at path and compares its SHA-256 with want.
-func hashMatches(path, want string) error {
-	f, err := os.Open(path)
+	defer d.close()
+	want, err := readChecksumIn(d, base)
+	if err != nil {
+		return err
+	}
+	f, err := d.openRegular(base)
 	if err != nil {
 		return fmt.Errorf("store: open archive: %w", err)
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, make([]byte, writeBufferSize)); err != nil {
-		return fmt.Errorf("store: read %s: %w", path, err)
+	return hashMatches(context.Background(), f, want)
+}
+
+// openParent opens the directory of path (following links there: the path is the
+// caller's) and returns it with the file's base name, which is never followed.
+func openParent(path string) (*dirHandle, string, error) {
+	d, err := openRoot(filepath.Dir(path))
+	if err != nil {
+		return nil, "", fmt.Errorf("store: %w", err)
 	}
-	return compareSum(path, h, want)
+	return d, filepath.Base(path), nil
+}
+
+// hashMatches reads f to its end and compares its SHA-256 with want.
+func hashMatches(ctx context.Context, f *os.File, want string) error {
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, writeBufferSize)); err != nil {
+		return fmt.Errorf("store: read %s: %w", f.Name(), err)
+	}
+	return compareSum(f.Name(), h, want)
+}
+
+// hashFileIn checks that the regular file name in d has size bytes and the SHA-256
+// want.
+func hashFileIn(ctx context.Context, d *dirHandle, name, want string, size int64) error {
+	f, err := d.openRegular(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.Size() != size {
+		return fmt.Errorf("%w: %s is not the %d bytes its metadata says", ErrDamaged, f.Name(), size)
+	}
+	return hashMatches(ctx, f, want)
 }
 
 func compareSum(path string, h hash.Hash, want string) error {
@@ -60,15 +91,15 @@ func compareSum(path string, h hash.Hash, want string) error {
 	return nil
 }
 
-// readChecksum parses archive's one-line sha256sum sidecar, which must name the
-// archive (so `sha256sum -c` checks the right file).
-func readChecksum(archive string) (string, error) {
-	path := archive + ChecksumExt
-	f, err := os.Open(path)
+// readChecksumIn parses the one-line sha256sum sidecar of the archive base in d,
+// which must name the archive (so `sha256sum -c` checks the right file).
+func readChecksumIn(d *dirHandle, base string) (string, error) {
+	f, err := d.openRegular(base + ChecksumExt)
 	if err != nil {
 		return "", fmt.Errorf("store: open checksum sidecar: %w", err)
 	}
 	defer f.Close()
+	path := f.Name()
 	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("store: read %s: %w", path, err)
@@ -78,62 +109,93 @@ func readChecksum(archive string) (string, error) {
 		return "", fmt.Errorf("%w: %s is not in sha256sum format", ErrDamaged, path)
 	}
 	// sha256sum writes "SUM  NAME" (text mode) or "SUM *NAME" (binary mode).
-	if file = strings.TrimPrefix(strings.TrimPrefix(file, " "), "*"); file != filepath.Base(archive) {
-		return "", fmt.Errorf("%w: %s names %q, not %q", ErrDamaged, path, file, filepath.Base(archive))
+	if file = strings.TrimPrefix(strings.TrimPrefix(file, " "), "*"); file != base {
+		return "", fmt.Errorf("%w: %s names %q, not %q", ErrDamaged, path, file, base)
 	}
 	return strings.ToLower(sum), nil
 }
 
 // ReadMetaFile reads the .json sidecar of the archive at path.
 func ReadMetaFile(archive string) (Meta, error) {
-	f, err := os.Open(archive + MetaExt)
+	d, base, err := openParent(archive)
 	if err != nil {
-		return Meta{}, fmt.Errorf("store: open metadata of %s: %w", archive, err)
+		return Meta{}, err
+	}
+	defer d.close()
+	return readMetaIn(d, base)
+}
+
+// readMetaIn reads the .json sidecar of the archive base in d.
+func readMetaIn(d *dirHandle, base string) (Meta, error) {
+	f, err := d.openRegular(base + MetaExt)
+	if err != nil {
+		return Meta{}, fmt.Errorf("store: open metadata of %s: %w", d.join(base), err)
 	}
 	defer f.Close()
 	m, err := ReadMeta(f)
 	if err != nil {
-		return Meta{}, fmt.Errorf("%s: %w", archive+MetaExt, err)
+		return Meta{}, fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	return m, nil
 }
 
 // Verify checks an archive without opening it: its checksum sidecar matches its
 // bytes, and its metadata sidecar agrees with both (name, size, checksum). It needs
-// no key, so it checks encrypted archives as well. It returns the metadata.
-func Verify(path string) (Meta, error) {
-	meta, want, err := sidecars(path)
+// no key, so it checks encrypted archives as well. It returns the metadata. Only
+// regular files are opened: a link, FIFO or device is refused, never read.
+func Verify(ctx context.Context, path string) (Meta, error) {
+	d, base, err := openParent(path)
 	if err != nil {
 		return Meta{}, err
 	}
-	return meta, hashMatches(path, want)
+	defer d.close()
+	return verifyIn(ctx, d, base)
 }
 
-// sidecars reads and cross-checks an archive's two sidecars and its size.
-func sidecars(path string) (Meta, string, error) {
-	meta, err := ReadMetaFile(path)
+// verifyIn is Verify of the archive base in d.
+func verifyIn(ctx context.Context, d *dirHandle, base string) (Meta, error) {
+	meta, want, f, err := sidecarsIn(d, base)
 	if err != nil {
-		return Meta{}, "", err
+		return meta, err
 	}
-	want, err := readChecksum(path)
+	defer f.Close()
+	return meta, hashMatches(ctx, f, want)
+}
+
+// sidecarsIn reads and cross-checks the sidecars of the archive base in d, and
+// opens the archive, checking its size.
+func sidecarsIn(d *dirHandle, base string) (Meta, string, *os.File, error) {
+	meta, err := readMetaIn(d, base)
 	if err != nil {
-		return meta, "", err
+		return Meta{}, "", nil, err
 	}
-	fi, err := os.Stat(path)
+	want, err := readChecksumIn(d, base)
 	if err != nil {
-		return meta, "", fmt.Errorf("store: %w", err)
+		return meta, "", nil, err
 	}
-	switch {
-	case meta.File != filepath.Base(path):
-		return meta, "", fmt.Errorf("%w: %s describes %q, not %q", ErrDamaged, path+MetaExt, meta.File, filepath.Base(path))
-	case meta.SHA256 != want:
-		return meta, "", fmt.Errorf("%w: the checksum in %s differs from the one in %s", ErrDamaged, path+MetaExt, path+ChecksumExt)
-	case fi.Size() != meta.Size:
-		return meta, "", fmt.Errorf("%w: %s is %d bytes, its metadata says %d", ErrDamaged, path, fi.Size(), meta.Size)
-	case meta.Encrypted() != strings.HasSuffix(path, ageExt):
-		return meta, "", fmt.Errorf("%w: %s: its name and its metadata disagree about encryption", ErrDamaged, path)
+	f, err := d.openRegular(base)
+	if err != nil {
+		return meta, "", nil, fmt.Errorf("store: open archive: %w", err)
 	}
-	return meta, want, nil
+	path := f.Name()
+	fi, err := f.Stat()
+	if err == nil {
+		switch {
+		case meta.File != base:
+			err = fmt.Errorf("%w: %s describes %q, not %q", ErrDamaged, path+MetaExt, meta.File, base)
+		case meta.SHA256 != want:
+			err = fmt.Errorf("%w: the checksum in %s differs from the one in %s", ErrDamaged, path+MetaExt, path+ChecksumExt)
+		case fi.Size() != meta.Size:
+			err = fmt.Errorf("%w: %s is %d bytes, its metadata says %d", ErrDamaged, path, fi.Size(), meta.Size)
+		case meta.Encrypted() != strings.HasSuffix(base, ageExt):
+			err = fmt.Errorf("%w: %s: its name and its metadata disagree about encryption", ErrDamaged, path)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return meta, "", nil, err
+	}
+	return meta, want, f, nil
 }
 
 // VerifyDeep checks an archive as Verify does, and also reads it back in the same
@@ -142,21 +204,22 @@ func sidecars(path string) (Meta, string, error) {
 // against the metadata, and writes the original dump to sink, so the caller can run
 // the engine's completeness check on it (engines.Recorder, Engine.CheckComplete).
 func VerifyDeep(ctx context.Context, path string, sink io.Writer, identities ...age.Identity) (Meta, error) {
-	meta, want, err := sidecars(path)
+	d, base, err := openParent(path)
 	if err != nil {
 		return Meta{}, err
 	}
-	f, err := os.Open(path)
+	defer d.close()
+	meta, want, f, err := sidecarsIn(d, base)
 	if err != nil {
-		return meta, fmt.Errorf("store: open archive: %w", err)
+		return meta, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	r, openErr := openStream(path, io.TeeReader(f, h), identities)
+	r, openErr := openStream(path, io.TeeReader(ctxReader{ctx, f}, h), identities)
 	var n int64
 	var readErr error
 	if openErr == nil {
-		n, readErr = io.CopyBuffer(sink, ctxReader{ctx, r}, make([]byte, writeBufferSize))
+		n, readErr = io.CopyBuffer(sink, r, make([]byte, writeBufferSize))
 		_ = r.Close()
 	}
 	// Hash what the decoder left unread: a damaged file is reported as such first,
@@ -178,10 +241,15 @@ func VerifyDeep(ctx context.Context, path string, sink io.Writer, identities ...
 
 // Open returns the original dump bytes of the archive at path, decrypting with
 // identities when it ends in .age and decompressing according to its extension.
-// It does not verify the checksum: call Verify first when that matters. Errors
-// from reading wrap ErrDamaged; a wrong key gives ErrWrongKey.
+// It does not verify the checksum: OpenVerified does. Errors from reading wrap
+// ErrDamaged; a wrong key gives ErrWrongKey. Only a regular file is opened.
 func Open(path string, identities ...age.Identity) (io.ReadCloser, error) {
-	f, err := os.Open(path)
+	d, base, err := openParent(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.openRegular(base)
+	d.close()
 	if err != nil {
 		return nil, fmt.Errorf("store: open archive: %w", err)
 	}

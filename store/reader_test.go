@@ -69,7 +69,7 @@ func TestFlippingAnyByteFailsVerify(t *testing.T) {
 				if _, err := f.WriteAt(flipped[i:i+1], int64(i)); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := Verify(path); !errors.Is(err, ErrChecksumMismatch) {
+				if _, err := Verify(context.Background(), path); !errors.Is(err, ErrChecksumMismatch) {
 					t.Fatalf("byte %d of %d flipped: Verify = %v, want a checksum mismatch", i, len(original), err)
 				}
 				if _, err := VerifyDeep(context.Background(), path, io.Discard, id); !errors.Is(err, ErrChecksumMismatch) {
@@ -90,7 +90,7 @@ func TestFlippingAnyByteFailsVerify(t *testing.T) {
 				middle[len(middle)/2] ^= 0x20
 				_ = os.WriteFile(path, middle, 0o600)
 				forgeSidecars(t, path, middle)
-				if _, err := Verify(path); err != nil {
+				if _, err := Verify(context.Background(), path); err != nil {
 					t.Fatalf("forged sidecars do not fool Verify: %v", err)
 				}
 				if _, err := VerifyDeep(context.Background(), path, io.Discard, id); !errors.Is(err, ErrDamaged) {
@@ -158,7 +158,7 @@ func TestWrongKeyErrors(t *testing.T) {
 			if _, err := VerifyDeep(context.Background(), tc.path, io.Discard, tc.ids...); !errors.Is(err, tc.wantIs) {
 				t.Errorf("VerifyDeep = %v; want %v", err, tc.wantIs)
 			}
-			if _, err := Verify(tc.path); err != nil {
+			if _, err := Verify(context.Background(), tc.path); err != nil {
 				t.Errorf("Verify needs no key but failed: %v", err)
 			}
 		})
@@ -195,7 +195,7 @@ func TestVerifyChecksSidecars(t *testing.T) {
 			root := t.TempDir()
 			path, _ := writeArchive(t, root, "db", time.Time{}, sampleDump(t, 4<<10), Options{})
 			tc.tamper(t, path)
-			_, err := Verify(path)
+			_, err := Verify(context.Background(), path)
 			if err == nil || !strings.Contains(err.Error(), tc.wantMsg) {
 				t.Fatalf("Verify = %v; want an error containing %q", err, tc.wantMsg)
 			}

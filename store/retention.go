@@ -97,6 +97,9 @@ type Facts struct {
 	// NewestVerified is the path of the newest archive whose checksum verified;
 	// empty when none did (or none had to be checked).
 	NewestVerified string
+	// JustCommitted is the path of the archive whose backup this prune follows: it
+	// is never removed, whatever the rules and whatever else the directory holds.
+	JustCommitted string
 }
 
 // Decision is the fate of one archive and why.
@@ -104,20 +107,39 @@ type Decision struct {
 	Archive Archive
 	Keep    bool
 	Reason  string
+	// Problem is set for an archive that cannot be trusted (see Problem): it is
+	// kept, left as it is and not counted by any rule.
+	Problem error
 }
 
 // Plan decides, without touching anything, which of one name's archives to keep
 // under p at now (see Policy for the rules), with a reason for each. The decisions
-// come in the order of archives (List returns them oldest first).
+// come in the order of archives (List returns them oldest first). An archive whose
+// path is not in the layout (<name>/<date>/<name>-<time>…) or disagrees with its
+// metadata, or whose time is in the future, is kept and not counted: only what
+// baktainer wrote and can date is ever removed.
 func Plan(archives []Archive, p Policy, now time.Time, facts Facts) []Decision {
-	pl := planner{archives: archives, p: p, keep: make([][]string, len(archives)), drop: make([][]string, len(archives))}
-	pl.newestFirst = make([]int, len(archives))
-	for i := range pl.newestFirst {
-		pl.newestFirst[i] = i
+	out := make([]Decision, len(archives))
+	var counted []Archive
+	var at []int // index in archives of each counted archive
+	for i, a := range archives {
+		if why := untrusted(a, now); why != "" {
+			out[i] = Decision{Archive: a, Keep: true, Reason: "not counted, left alone: " + why}
+			continue
+		}
+		counted = append(counted, a)
+		at = append(at, i)
 	}
-	sort.SliceStable(pl.newestFirst, func(a, b int) bool {
-		return archives[pl.newestFirst[a]].Meta.Created.After(archives[pl.newestFirst[b]].Meta.Created)
-	})
+	for j, d := range planCounted(counted, p, now, facts) {
+		out[at[j]] = d
+	}
+	return out
+}
+
+// planCounted is Plan of archives that may all be counted.
+func planCounted(archives []Archive, p Policy, now time.Time, facts Facts) []Decision {
+	pl := planner{archives: archives, p: p, keep: make([][]string, len(archives)), drop: make([][]string, len(archives))}
+	pl.newestFirst = newestFirst(archives)
 	switch {
 	case !p.limits() && !p.gfs():
 		pl.all(&pl.keep, "no retention rule set")
@@ -126,9 +148,26 @@ func Plan(archives []Archive, p Policy, now time.Time, facts Facts) []Decision {
 	}
 	pl.applyLimits(now)
 	pl.applyGFS()
-	out := pl.decide(facts.NewestVerified)
+	out := pl.decide(facts)
 	applyFreeSpace(out, p, facts)
 	return out
+}
+
+// newestFirst returns the indices of archives, newest first; the same second is
+// ordered by path, so the order never depends on the input's.
+func newestFirst(archives []Archive) []int {
+	order := make([]int, len(archives))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := archives[order[a]], archives[order[b]]
+		if !x.Meta.Created.Equal(y.Meta.Created) {
+			return x.Meta.Created.After(y.Meta.Created)
+		}
+		return x.Path > y.Path
+	})
+	return order
 }
 
 // planner collects, per archive, the reasons to keep it and to remove it.
@@ -192,8 +231,9 @@ func (pl *planner) applyGFS() {
 	}
 }
 
-// decide turns the reasons into decisions; the newest verified archive always stays.
-func (pl *planner) decide(newestVerified string) []Decision {
+// decide turns the reasons into decisions; the newest verified archive and the one
+// just committed always stay.
+func (pl *planner) decide(facts Facts) []Decision {
 	out := make([]Decision, len(pl.archives))
 	for i, a := range pl.archives {
 		d := Decision{Archive: a, Keep: len(pl.keep[i]) > 0}
@@ -202,11 +242,17 @@ func (pl *planner) decide(newestVerified string) []Decision {
 		} else {
 			d.Reason = strings.Join(pl.drop[i], "; ")
 		}
-		if newestVerified != "" && a.Path == newestVerified {
+		for _, protected := range []struct{ path, why string }{
+			{facts.NewestVerified, "newest archive that passes verify"},
+			{facts.JustCommitted, "the archive just committed"},
+		} {
+			if protected.path == "" || a.Path != protected.path {
+				continue
+			}
 			if d.Keep {
-				d.Reason = "newest archive that passes verify; " + d.Reason
+				d.Reason = protected.why + "; " + d.Reason
 			} else {
-				d.Keep, d.Reason = true, "newest archive that passes verify, though "+d.Reason
+				d.Keep, d.Reason = true, protected.why+", though "+d.Reason
 			}
 		}
 		out[i] = d
@@ -254,7 +300,7 @@ func applyFreeSpace(decisions []Decision, p Policy, facts Facts) {
 		if free >= p.MinFreeBytes {
 			return
 		}
-		if !d.Keep || d.Archive.Path == facts.NewestVerified {
+		if !d.Keep || d.Archive.Path == facts.NewestVerified || d.Archive.Path == facts.JustCommitted {
 			continue
 		}
 		d.Keep = false

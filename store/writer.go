@@ -17,10 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/baktainer/baktainer/atomicfile"
 	"github.com/baktainer/baktainer/version"
 )
 
@@ -29,15 +27,23 @@ type Options struct {
 	Compression Compression
 	Level       Level // empty: LevelFastest
 	Encryption  Encryption
+	// MinFreeBytes is the free-space floor of the destination's filesystem: a
+	// write that would go below it fails (the archive is not committed and its
+	// partial file is removed), so a dump that never ends cannot fill a disk other
+	// volumes share. Zero: no floor. It is checked at Create and after every
+	// floorCheckEvery bytes written.
+	MinFreeBytes uint64
 }
 
 // Pending is an archive being written: write the dump to it, then Commit, or Abort.
 // Until Commit returns, nothing of it is visible as an archive.
 type Pending struct {
-	root, ext string
+	ext       string
+	dirs      dayDirs
 	meta      Meta
 	started   time.Time
 	tmp       *os.File
+	tmpName   string // in dirs.day
 	buffered  *bufio.Writer
 	sum       hash.Hash
 	size      int64 // bytes written to the file
@@ -46,6 +52,7 @@ type Pending struct {
 	err       error // the first write error; sticky
 	closed    bool  // no more writes: finishing or aborted
 	committed bool
+	released  bool // dirs closed
 }
 
 // writeBufferSize batches file writes; the pipeline's memory stays constant.
@@ -54,7 +61,8 @@ const writeBufferSize = 256 << 10
 // Create starts an archive for meta.Name under root. meta.Created, when zero, is set
 // to now; Format, Size, SHA256, DumpSize, File, Compression, Encryption and Version
 // are filled in by Commit. ext is the dump's own extension without a dot ("sql").
-// The empty Compression means zstd.
+// The empty Compression means zstd. Below root, nothing is reached through a link:
+// a <name> or <date> directory that is a link is refused, naming it.
 func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) {
 	if err := checkName(meta.Name); err != nil {
 		return nil, err
@@ -72,14 +80,18 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 	}
 	meta.Created = meta.Created.UTC().Truncate(time.Second)
 	fullExt := "." + ext + opts.Compression.Extension() + opts.Encryption.Extension()
-	final := archivePath(root, meta.Name, meta.Created, fullExt)
-	dir := filepath.Dir(final)
-	tmp, err := createTemp(dir, tempPrefix+filepath.Base(final)+"-*")
+	base := filepath.Base(archivePath(root, meta.Name, meta.Created, fullExt))
+	dirs, tmp, tmpName, err := createTemp(root, meta.Name, meta.Created.Format(dayLayout), tempPrefix+base+"-")
 	if err != nil {
-		return nil, fmt.Errorf("store: create temp file in %s: %w", dir, err)
+		return nil, fmt.Errorf("store: create the archive of %s under %s: %w", meta.Name, root, err)
 	}
-	p := &Pending{root: root, ext: fullExt, meta: meta, started: time.Now(), tmp: tmp, sum: sha256.New()}
-	p.buffered = bufio.NewWriterSize(io.MultiWriter(tmp, p.sum), writeBufferSize)
+	p := &Pending{ext: fullExt, dirs: dirs, meta: meta, started: time.Now(), tmp: tmp, tmpName: tmpName, sum: sha256.New()}
+	floor := &floorWriter{f: tmp, min: opts.MinFreeBytes, sinceCheck: floorCheckEvery}
+	if err := floor.check(); err != nil {
+		p.Abort()
+		return nil, err
+	}
+	p.buffered = bufio.NewWriterSize(io.MultiWriter(floor, p.sum), writeBufferSize)
 	if err := p.buildChain(opts); err != nil {
 		p.Abort()
 		return nil, err
@@ -99,19 +111,60 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 	return p, nil
 }
 
-// createTemp makes dir (and any missing parent, each made durable) and
-// a locked temp file in it. A concurrent prune may remove an empty day directory between
-// the two steps: then it tries once more.
-func createTemp(dir, pattern string) (*os.File, error) {
-	for attempt := 0; ; attempt++ {
-		if err := mkdirDurable(dir); err != nil {
-			return nil, err
-		}
-		f, err := createLockedTemp(dir, pattern)
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt > 0 {
-			return f, err
+// dayDirs are the open directories an archive goes into: root, <name>, <date>.
+type dayDirs struct {
+	root, name, day     *dirHandle
+	nameEntry, dayEntry string
+}
+
+func (d dayDirs) close() {
+	for _, h := range []*dirHandle{d.day, d.name, d.root} {
+		if h != nil {
+			h.close()
 		}
 	}
+}
+
+// createTemp opens (making them, durably, when missing) <root>/<name>/<day>/ without
+// following links, and a locked temp file in it. A concurrent prune or abort may
+// remove an emptied directory between the steps: then it starts again.
+func createTemp(root, name, day, prefix string) (dayDirs, *os.File, string, error) {
+	for attempt := 0; ; attempt++ {
+		dirs, err := openDayDirs(root, name, day)
+		if err == nil {
+			var f *os.File
+			var tmpName string
+			if f, tmpName, err = createLockedTemp(dirs.day, prefix); err == nil {
+				return dirs, f, tmpName, nil
+			}
+			dirs.close()
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt >= 9 {
+			return dayDirs{}, nil, "", err
+		}
+	}
+}
+
+func openDayDirs(root, name, day string) (d dayDirs, err error) {
+	d.nameEntry, d.dayEntry = name, day
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if d.root, err = openRoot(root); errors.Is(err, fs.ErrNotExist) {
+		if err = mkdirDurable(root); err == nil {
+			d.root, err = openRoot(root)
+		}
+	}
+	if err != nil {
+		return d, err
+	}
+	if d.name, err = d.root.mkChild(name); err != nil {
+		return d, err
+	}
+	d.day, err = d.name.mkChild(day)
+	return d, err
 }
 
 // buildChain joins compressor → encryptor → file, innermost stage last.
@@ -142,16 +195,22 @@ func (p *Pending) Write(b []byte) (int, error) {
 	}
 	n, err := p.input.Write(b)
 	p.meta.DumpSize += int64(n)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrLowSpace):
+		p.err = err
+	case err != nil:
 		p.err = fmt.Errorf("store: %w", err) // err names the file
 	}
 	return n, p.err
 }
 
-// Commit finishes the archive and makes it visible: sidecars first, then the archive
-// itself under its final name, so a crash before the last rename leaves only temp
-// files and orphan sidecars, which Cleanup removes. It returns the archive's path
-// and metadata. On error nothing is left behind.
+// Commit finishes the archive and makes it visible. The order is what keeps every
+// crash harmless and `sha256sum -c *.sha256` true at every instant: the .json
+// (temp file, rename), then the archive's rename (the archive file stays locked
+// until the end, which tells Cleanup a commit is under way), then the .sha256 last.
+// A crash leaves at most a temp file, a .json without its archive, or an archive
+// with its .json but no .sha256, which Cleanup finishes when the archive matches
+// its .json. It returns the archive's path and metadata. On error nothing is left.
 func (p *Pending) Commit() (string, Meta, error) {
 	if p.committed {
 		return "", Meta{}, errors.New("store: archive already committed")
@@ -170,20 +229,22 @@ func (p *Pending) Commit() (string, Meta, error) {
 	p.meta.Version = version.Version
 
 	for attempt := 0; ; attempt++ {
-		final := archivePath(p.root, p.meta.Name, p.meta.Created, p.ext)
+		base := p.meta.Name + "-" + p.meta.Created.Format(timestampLayout)
 		if attempt > 0 { // two archives in one second: keep both
-			final = strings.TrimSuffix(final, p.ext) + "-" + strconv.Itoa(attempt) + p.ext
+			base += "-" + strconv.Itoa(attempt)
 		}
-		err := p.publish(final)
+		base += p.ext
+		err := p.publish(base)
 		if err == nil {
 			p.committed = true
 			// Closing releases the lock; the file is already durable under its name.
 			_ = p.tmp.Close()
-			return final, p.meta, nil
+			p.release()
+			return p.dirs.day.join(base), p.meta, nil
 		}
 		if !errors.Is(err, os.ErrExist) || attempt >= 100 {
 			p.Abort()
-			return "", Meta{}, fmt.Errorf("store: commit archive %s: %w", final, err)
+			return "", Meta{}, fmt.Errorf("store: commit archive %s: %w", p.dirs.day.join(base), err)
 		}
 	}
 }
@@ -205,44 +266,51 @@ func (p *Pending) finish() error {
 	return nil
 }
 
-// publish writes the sidecars of final, then renames the archive to final, then
-// makes the directory durable. An os.ErrExist error means the name is taken; on any
-// error nothing of ours remains under final's names.
-func (p *Pending) publish(final string) (err error) {
-	p.meta.File = filepath.Base(final)
+// publish writes base's .json, renames the archive to base, writes its .sha256 and
+// makes the directory durable. An os.ErrExist error before the archive's rename
+// means the name is taken; on any error nothing of ours remains under base's names
+// (the archive goes first, so no archive is ever left with its .json alone).
+func (p *Pending) publish(base string) (err error) {
+	day := p.dirs.day
+	p.meta.File = base
 	metaJSON, err := json.MarshalIndent(p.meta, "", "  ")
 	if err != nil {
 		return err
 	}
-	checksum := fmt.Sprintf("%s  %s\n", p.meta.SHA256, p.meta.File)
 	var published []string
 	defer func() {
-		if err != nil { // archive first, as Prune does: never an archive without sidecars
+		if err != nil {
 			for i := len(published) - 1; i >= 0; i-- {
-				_ = os.Remove(published[i])
+				_ = day.remove(published[i])
 			}
 		}
 	}()
-	for _, sc := range []struct {
-		path string
-		data []byte
-	}{{final + ChecksumExt, []byte(checksum)}, {final + MetaExt, append(metaJSON, '\n')}} {
-		if err := writeFileAtomic(sc.path, sc.data); err != nil {
-			return err
-		}
-		published = append(published, sc.path)
-	}
-	if err := renameNoReplace(p.tmp.Name(), final); err != nil {
+	if err := writeFileAtomic(day, base+MetaExt, append(metaJSON, '\n')); err != nil {
 		return err
 	}
-	published = append(published, final)
-	return atomicfile.SyncDir(filepath.Dir(final))
+	published = append(published, base+MetaExt)
+	if err := day.renameNoReplace(p.tmpName, base); err != nil {
+		return err
+	}
+	published = append(published, base)
+	checksum := fmt.Sprintf("%s  %s\n", p.meta.SHA256, base)
+	if err := writeFileAtomic(day, base+ChecksumExt, []byte(checksum)); err != nil {
+		// Not a taken name: the archive is ours and now withdrawn.
+		return fmt.Errorf("write %s: %w", day.join(base+ChecksumExt), errors.Join(err, errNotRetried))
+	}
+	published = append(published, base+ChecksumExt)
+	return day.sync()
 }
 
-// Abort discards the archive. It is safe to call more than once, and after Commit,
-// when it does nothing.
+// errNotRetried keeps a failure after the archive's rename from counting as a taken
+// name (os.ErrExist): the commit does not move on to another name.
+var errNotRetried = errors.New("the commit is abandoned")
+
+// Abort discards the archive, and the <date> and <name> directories when that
+// leaves them empty. It is safe to call more than once, and after Commit, when it
+// does nothing.
 func (p *Pending) Abort() {
-	if p.committed {
+	if p.committed || p.released {
 		return
 	}
 	if !p.closed {
@@ -251,13 +319,29 @@ func (p *Pending) Abort() {
 			_ = s.Close() // stops the compressor's goroutines
 		}
 	}
-	if err := p.tmp.Close(); !errors.Is(err, os.ErrClosed) {
-		_ = os.Remove(p.tmp.Name())
+	_ = p.dirs.day.remove(p.tmpName)
+	_ = p.tmp.Close()
+	// A directory that holds anything (another writer's temp file, an archive)
+	// stays: rmdir refuses it.
+	if p.dirs.name.removeEmptyDir(p.dirs.dayEntry) {
+		_ = p.dirs.name.sync()
+		if p.dirs.root.removeEmptyDir(p.dirs.nameEntry) {
+			_ = p.dirs.root.sync()
+		}
+	}
+	p.release()
+}
+
+// release closes the directories; the Pending is done.
+func (p *Pending) release() {
+	if !p.released {
+		p.released = true
+		p.dirs.close()
 	}
 }
 
 // Path returns where the archive is being written (a temp file).
-func (p *Pending) Path() string { return p.tmp.Name() }
+func (p *Pending) Path() string { return p.dirs.day.join(p.tmpName) }
 
 type countingWriter struct {
 	w io.Writer

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -81,7 +82,7 @@ func TestWriteAndOpenRoundTrip(t *testing.T) {
 			if meta.Encryption.Mode != tc.wantMode || len(meta.Encryption.Recipients) != len(tc.enc.Fingerprints) {
 				t.Errorf("encryption metadata = %+v, want mode %s", meta.Encryption, tc.wantMode)
 			}
-			onDisk, err := Verify(path)
+			onDisk, err := Verify(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +154,7 @@ func TestCommitThenAbortKeepsArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Abort() // as a deferred Abort does
-	if _, err := Verify(path); err != nil {
+	if _, err := Verify(context.Background(), path); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := p.Commit(); err == nil {
@@ -173,7 +174,7 @@ func TestSameSecondKeepsBoth(t *testing.T) {
 		t.Fatalf("an archive overwrote another: %v", paths)
 	}
 	for i, p := range paths {
-		if _, err := Verify(p); err != nil {
+		if _, err := Verify(context.Background(), p); err != nil {
 			t.Error(err)
 		}
 		if got := readBack(t, p); len(got) != i+1 {
@@ -268,5 +269,45 @@ func TestEveryLevelRoundTripsAndIsRecorded(t *testing.T) {
 	}
 	if _, err := ParseLevel("turbo"); err == nil {
 		t.Error("ParseLevel accepted turbo")
+	}
+}
+
+// A failed backup leaves no empty <name>/<date>/ behind: Abort removes the
+// directories it emptied, and never one that still holds something.
+func TestAbortRemovesTheDirectoriesItEmptied(t *testing.T) {
+	root := t.TempDir()
+	p, err := Create(root, Meta{Name: "db"}, "sql", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Abort()
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("an aborted first backup left %v in the root", entries)
+	}
+
+	older, _ := writeArchive(t, root, "db", time.Now().Add(-48*time.Hour), []byte("kept"), Options{})
+	p, err = Create(root, Meta{Name: "db"}, "sql", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := filepath.Dir(p.Path())
+	p.Abort()
+	if _, err := os.Stat(today); !os.IsNotExist(err) {
+		t.Errorf("the aborted backup's day directory stays: %v", err)
+	}
+	if _, err := Verify(context.Background(), older); err != nil {
+		t.Errorf("the older archive suffered: %v", err)
+	}
+}
+
+// Below the free-space floor a backup does not even start, and leaves nothing.
+func TestCreateRefusesBelowTheFreeSpaceFloor(t *testing.T) {
+	root := t.TempDir()
+	_, err := Create(root, Meta{Name: "db"}, "sql", Options{MinFreeBytes: 1 << 62})
+	if !errors.Is(err, ErrLowSpace) || !strings.Contains(err.Error(), "below the floor of") {
+		t.Fatalf("Create = %v; want ErrLowSpace", err)
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Errorf("a refused backup left %v", entries)
 	}
 }

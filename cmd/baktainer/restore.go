@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
@@ -13,7 +15,9 @@ import (
 
 // runRestore streams an archive back into a running container through the engine's
 // own client. The archive's checksum and sidecars are verified before a single byte
-// is restored; an encrypted archive needs --identity or --passphrase-file.
+// is restored, and again as it streams, from the same open file: a file changed in
+// between makes the stream fail before its end, and the engine's restore stop
+// (Postgres: roll back). An encrypted archive needs --identity or --passphrase-file.
 func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	containerName := fs.String("container", "", "the container to restore into (required)")
@@ -31,10 +35,11 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	archive := pos[0]
-	meta, err := store.Verify(archive)
+	meta, r, err := store.OpenVerified(ctx, archive, identities...)
 	if err != nil {
 		return fmt.Errorf("refusing to restore %s: %w", archive, err)
 	}
+	defer r.Close()
 	eng, err := engines.Default().Lookup(meta.Engine)
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", archive, err)
@@ -54,14 +59,33 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("container %s: %w", c.Name, err)
 	}
-	r, err := store.Open(archive, identities...)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	if err := eng.Restore(ctx, dc, engines.Target{Container: c, Spec: spec}, r); err != nil {
-		return err
+	// A failed read ends the tool's run: without the cancel, a tool waiting for more
+	// input would wait for good.
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	src := &cancelOnError{r: r, cancel: cancel}
+	if err := eng.Restore(rctx, dc, engines.Target{Container: c, Spec: spec}, src); err != nil {
+		if src.err != nil && !errors.Is(err, src.err) {
+			return fmt.Errorf("restore of %s into %s aborted: %w (then: %v)", archive, c.Name, src.err, err)
+		}
+		return fmt.Errorf("restore of %s into %s: %w", archive, c.Name, err)
 	}
 	env.log.WithFields(map[string]any{"archive": archive, "container": c.Name}).Info("restore complete")
 	return nil
+}
+
+// cancelOnError cancels the restore's context when reading the archive fails.
+type cancelOnError struct {
+	r      io.Reader
+	cancel context.CancelCauseFunc
+	err    error
+}
+
+func (c *cancelOnError) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+		c.cancel(err)
+	}
+	return n, err
 }

@@ -73,6 +73,11 @@ func (v *verifier) path(path string) error {
 		v.archive(path)
 		return nil
 	}
+	// A directory named through a link is resolved once; below it, the walk
+	// follows no link (a link there is reported as a problem, not read).
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
 	return filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			v.report(p, err)
@@ -91,7 +96,7 @@ func (v *verifier) path(path string) error {
 func (v *verifier) archive(path string) {
 	v.checked++
 	if !v.deep {
-		meta, err := store.Verify(path)
+		meta, err := store.Verify(v.ctx, path)
 		if err != nil {
 			v.report(path, err)
 			return
