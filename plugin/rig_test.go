@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -60,6 +61,7 @@ func (f *fakeMounter) Mounted(target string) (bool, error) {
 type rig struct {
 	t       *testing.T
 	data    string
+	mnt     string // the propagated mount
 	mounter *fakeMounter
 	vols    *Volumes
 	client  *http.Client
@@ -67,7 +69,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	r := &rig{t: t, data: t.TempDir(), mounter: newFakeMounter()}
+	r := &rig{t: t, data: t.TempDir(), mnt: filepath.Join(t.TempDir(), "mnt"), mounter: newFakeMounter()}
 	r.serve()
 	return r
 }
@@ -79,7 +81,7 @@ func (r *rig) serve() {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	vols, err := Open(context.Background(), Config{
-		DataDir: r.data, MountDir: "/mnt/volumes", Mounter: r.mounter, Log: logrus.NewEntry(log),
+		DataDir: r.data, MountDir: r.mnt, Mounter: r.mounter, Log: logrus.NewEntry(log),
 	})
 	if err != nil {
 		r.t.Fatalf("Open: %v", err)

@@ -96,7 +96,18 @@ func Open(ctx context.Context, cfg Config) (*Volumes, error) {
 			}
 		}
 	}
+	removeRosterLeftovers(cfg.MountDir)
+	v.updateRoster()
 	return v, nil
+}
+
+// updateRoster writes the volumes' names to the roster (roster.go). Call it with
+// the lock held. A failure is logged, not returned: the roster only helps a
+// plugin that will later refuse to start on another data mount.
+func (v *Volumes) updateRoster() {
+	if err := saveRoster(v.cfg.MountDir, slices.Collect(maps.Keys(v.vols))); err != nil {
+		v.cfg.Log.WithError(err).Warn("cannot keep the roster of volumes on the propagated mount")
+	}
 }
 
 // adoptOrphans gives a record to every volume directory without one.
@@ -199,6 +210,7 @@ func (v *Volumes) Create(ctx context.Context, name string, rawOptions map[string
 	}
 	x := &vol{rec: r, opts: opts}
 	v.vols[name] = x
+	v.updateRoster()
 	return v.info(x), nil
 }
 
@@ -274,6 +286,7 @@ func (v *Volumes) Remove(ctx context.Context, name string) error {
 		return err
 	}
 	delete(v.vols, name)
+	v.updateRoster()
 	return nil
 }
 

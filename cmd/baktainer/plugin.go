@@ -114,13 +114,16 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 	return a, plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver")), nil
 }
 
-// refuse serves a plugin that cannot start until ctx ends: every volume request
-// and /health answer reason.
+// refuse serves a plugin that cannot start until ctx ends: the volume driver
+// refuses every use of a volume with reason (and keeps answering for the volumes
+// it holds, see plugin.Refusing), and /health answers reason.
 func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg config.Config, reason error) error {
 	reason = fmt.Errorf("baktainer plugin cannot start: %w", reason)
 	log.WithError(reason).Error("refusing every request until the plugin is fixed and enabled again")
+	driver := plugin.NewRefusing(reason, plugin.Config{DataDir: paths.DataDir, MountDir: paths.MountDir,
+		Log: log.WithField("component", "volume-driver")})
 	tasks := []task{{"volume driver", func(ctx context.Context) error {
-		return serveDriver(ctx, plugin.Refusing{Reason: reason}.Handler(), paths.Socket)
+		return serveDriver(ctx, driver.Handler(), paths.Socket)
 	}}}
 	if addr := cfg.Server.Addr(); cfg.Server.Enabled && cfg.Server.Port != 0 {
 		health := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
