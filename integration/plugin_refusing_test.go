@@ -96,6 +96,7 @@ func TestPluginRefusingKeepsItsVolumes(t *testing.T) {
 	if err == nil || strings.Contains(out, "WROTE") || !strings.Contains(err.Error(), "baktainer plugin cannot start: BT_CRON") {
 		t.Fatalf("docker run -v %s:/x on the refusing plugin: %v %q", vol, err, out)
 	}
+	t.Logf("docker run -v %s:/x on the refusing plugin: %v", vol, err)
 	if driver := strings.TrimSpace(w.docker("volume", "inspect", "-f", "{{.Driver}}", vol)); driver != w.alias+":latest" {
 		t.Fatalf("volume %s's driver after a refused mount: %q", vol, driver)
 	}

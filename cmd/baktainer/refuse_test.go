@@ -217,3 +217,38 @@ func equalUnder(a, b map[string]string, root string) bool {
 	}
 	return true
 }
+
+// The refusing plugin's HTTP server answers every route 503 with the reason:
+// the API, /status, metrics and the dashboard (issue 17.5: `backup --via` said
+// only "404 page not found"), and /health in its own format.
+func TestRefusingPluginAnswersHTTPWithTheReason(t *testing.T) {
+	p := startRefusingPlugin(t, func(string, string) {})
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/api/v1/backups"}, {"GET", "/api/v1/backups"}, {"GET", "/api/v1/backups/20250101T000000Z-x"},
+		{"GET", "/api/v1/targets"}, {"GET", "/status"}, {"GET", "/metrics"}, {"GET", "/"}, {"GET", "/health"},
+	} {
+		req, _ := http.NewRequest(tc.method, p.http+tc.path, strings.NewReader(`{"container":"x"}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Error   string   `json:"error"`
+			Status  string   `json:"status"`
+			Reasons []string `json:"reasons"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		said := body.Error + strings.Join(body.Reasons, "; ")
+		if err != nil || resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(said, "baktainer plugin cannot start: BT_CRON") {
+			t.Errorf("%s %s: %d %+v %v", tc.method, tc.path, resp.StatusCode, body, err)
+		}
+	}
+	var stderr bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&stderr)
+	err := backupVia(context.Background(), &runEnv{stdout: io.Discard, stderr: &stderr, log: logrus.NewEntry(log)}, p.http, "x", false)
+	if err == nil || !strings.Contains(err.Error(), "baktainer plugin cannot start: BT_CRON") {
+		t.Errorf("backup --via the refusing plugin: %v", err)
+	}
+}
