@@ -29,6 +29,9 @@ const (
 	// OptRemoveArchives: "true" lets `docker volume rm` delete a volume that still
 	// holds archives (by default that is refused).
 	OptRemoveArchives = "remove-archives"
+	// OptConsumers: "ro" (the default) mounts the volume read-only in every
+	// container; "rw" lets containers write into it (and delete or change archives).
+	OptConsumers = "consumers"
 )
 
 // Options are a volume's validated create options.
@@ -44,6 +47,9 @@ type Options struct {
 	// Encryption is the archives' encryption to Recipients; nil when the volume
 	// has none (the agent's BT_ENCRYPTION_* apply).
 	Encryption *store.Encryption
+	// ConsumersWrite: containers that mount the volume may write into it
+	// (consumers=rw); by default they see it read-only.
+	ConsumersWrite bool
 }
 
 // ParseOptions validates the options of a create request. Every problem is
@@ -92,6 +98,15 @@ func ParseOptions(raw map[string]string) (Options, error) {
 			fail(OptRemoveArchives, fmt.Sprintf("=%q: must be true or false", v))
 		}
 	}
+	if v, ok := raw[OptConsumers]; ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "ro":
+		case "rw":
+			o.ConsumersWrite = true
+		default:
+			fail(OptConsumers, fmt.Sprintf("=%q: must be ro or rw", v))
+		}
+	}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(knownOptions, key) {
 			fail(key, "is not a baktainer volume option; use one of "+strings.Join(knownOptions, ", "))
@@ -104,7 +119,7 @@ func ParseOptions(raw map[string]string) (Options, error) {
 }
 
 var knownOptions = []string{
-	OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
+	OptConsumers, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
 }
 

@@ -192,7 +192,7 @@ func (v *Volumes) Create(ctx context.Context, name string, rawOptions map[string
 	defer release()
 	if x := v.vols[name]; x != nil {
 		if !maps.Equal(x.rec.Options, rawOptions) && len(rawOptions) > 0 {
-			return VolumeInfo{}, fmt.Errorf("volume %s has options %v, not %v: %w", name, x.rec.Options, rawOptions, ErrExists)
+			return VolumeInfo{}, otherOptionsError(name, x.rec.Options, rawOptions)
 		}
 		return v.info(x), nil
 	}

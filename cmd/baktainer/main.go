@@ -46,6 +46,7 @@ var commands = map[string]command{
 	"list":    {"list the archives under a directory: list [DIR] [--json]", runList},
 	"prune":   {"apply the retention policy: prune [DIR] [--dry-run]", runPrune},
 	"keygen":  {"write a new age identity file, print its public key: keygen --output FILE", runKeygen},
+	"volume":  {"change a backup volume's options through the plugin: volume set NAME KEY=VALUE... [--via URL]", runVolume},
 	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {
 		_, err := fmt.Fprintln(env.stdout, version.Version)
 		return err
