@@ -122,3 +122,25 @@ func TestOptionsAPI(t *testing.T) {
 		}
 	}
 }
+
+// Containers see a volume read-only unless it was created with consumers=rw
+// (issue 11.3): the driver binds it so, also when it binds again at start.
+func TestConsumersMountReadOnlyUnlessRW(t *testing.T) {
+	r := newRig(t)
+	r.ok("Create", volume.CreateRequest{Name: "ro"}, nil)
+	r.ok("Create", volume.CreateRequest{Name: "rw", Options: map[string]string{"consumers": "rw"}}, nil)
+	r.fails("Create", volume.CreateRequest{Name: "bad", Options: map[string]string{"consumers": "yes"}}, `option consumers ="yes": must be ro or rw`)
+	for _, name := range []string{"ro", "rw"} {
+		r.ok("Mount", volume.MountRequest{Name: name, ID: "c1"}, nil)
+	}
+	check := func(when string) {
+		t.Helper()
+		if !r.mounter.readOnly[r.mnt+"/ro"] || r.mounter.readOnly[r.mnt+"/rw"] {
+			t.Errorf("%s: read-only binds %v, want ro only", when, r.mounter.readOnly)
+		}
+	}
+	check("after mount")
+	r.mounter = newFakeMounter()
+	r.serve()
+	check("bound again after a restart")
+}

@@ -22,20 +22,24 @@ import (
 // fakeMounter records bind mounts instead of making them: unit tests need no
 // privileges. The integration tests use the real BindMounter in the plugin.
 type fakeMounter struct {
-	mu      sync.Mutex
-	mounted map[string]string // target → source
-	binds   int
+	mu       sync.Mutex
+	mounted  map[string]string // target → source
+	readOnly map[string]bool   // target → bound read-only
+	binds    int
 }
 
-func newFakeMounter() *fakeMounter { return &fakeMounter{mounted: map[string]string{}} }
+func newFakeMounter() *fakeMounter {
+	return &fakeMounter{mounted: map[string]string{}, readOnly: map[string]bool{}}
+}
 
-func (f *fakeMounter) Bind(source, target string) error {
+func (f *fakeMounter) Bind(source, target string, readOnly bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.mounted[target]; ok {
 		return fmt.Errorf("fake: %s is already a mount point", target)
 	}
 	f.mounted[target] = source
+	f.readOnly[target] = readOnly
 	f.binds++
 	return nil
 }

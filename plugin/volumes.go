@@ -74,6 +74,8 @@ func Open(ctx context.Context, cfg Config) (*Volumes, error) {
 			return nil, fmt.Errorf("plugin: %w", err)
 		}
 	}
+	removeRosterLeftovers(cfg.MountDir)
+	removeStaged(cfg.Mounter, cfg.MountDir)
 	v := &Volumes{cfg: cfg, lock: make(chan struct{}, 1), vols: map[string]*vol{}}
 	records, err := loadRecords(cfg.DataDir)
 	if err != nil {
@@ -96,7 +98,6 @@ func Open(ctx context.Context, cfg Config) (*Volumes, error) {
 			}
 		}
 	}
-	removeRosterLeftovers(cfg.MountDir)
 	v.updateRoster()
 	return v, nil
 }
