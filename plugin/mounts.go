@@ -25,7 +25,7 @@ func (v *Volumes) Mount(ctx context.Context, name, id string) (string, error) {
 		return "", err
 	}
 	defer release()
-	x, err := v.lookup(name)
+	x, err := v.usable(name)
 	if err != nil {
 		return "", err
 	}
@@ -116,7 +116,7 @@ func (v *Volumes) Hold(ctx context.Context, name string) (info VolumeInfo, relea
 		return VolumeInfo{}, nil, err
 	}
 	defer unlock()
-	x, err := v.lookup(name)
+	x, err := v.usable(name)
 	if err != nil {
 		return VolumeInfo{}, nil, err
 	}

@@ -28,7 +28,7 @@ func (v *Volumes) SetOptions(ctx context.Context, name string, changes map[strin
 		return VolumeInfo{}, nil, err
 	}
 	defer release()
-	x, err := v.lookup(name)
+	x, err := v.usable(name)
 	if err != nil {
 		return VolumeInfo{}, nil, err
 	}

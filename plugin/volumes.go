@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-
-	"github.com/baktainer/baktainer/store"
 )
 
 // Config says where Volumes keeps its volumes.
@@ -38,10 +36,11 @@ type Volumes struct {
 
 // vol is one volume's live state.
 type vol struct {
-	rec   record
-	opts  Options
-	holds int  // backups writing into it now (Hold)
-	bound bool // its bind mount exists under MountDir
+	rec      record
+	opts     Options
+	holds    int  // backups writing into it now (Hold)
+	bound    bool // its bind mount exists under MountDir
+	removing bool // Remove is at work on it, without the lock (remove.go)
 }
 
 // VolumeInfo describes a backup volume.
@@ -164,6 +163,16 @@ func (v *Volumes) lookup(name string) (*vol, error) {
 	return x, nil
 }
 
+// usable is lookup for what would start using or changing the volume: refused
+// (ErrInUse) while it is being removed.
+func (v *Volumes) usable(name string) (*vol, error) {
+	x, err := v.lookup(name)
+	if err == nil && x.removing {
+		return nil, fmt.Errorf("volume %s is being removed: %w", name, ErrInUse)
+	}
+	return x, err
+}
+
 func (v *Volumes) info(x *vol) VolumeInfo {
 	i := VolumeInfo{
 		Name: x.rec.Name, Created: x.rec.Created, Root: v.Root(x.rec.Name),
@@ -192,6 +201,9 @@ func (v *Volumes) Create(ctx context.Context, name string, rawOptions map[string
 	}
 	defer release()
 	if x := v.vols[name]; x != nil {
+		if x.removing {
+			return VolumeInfo{}, fmt.Errorf("volume %s is being removed: %w", name, ErrInUse)
+		}
 		if !maps.Equal(x.rec.Options, rawOptions) && len(rawOptions) > 0 {
 			return VolumeInfo{}, otherOptionsError(name, x.rec.Options, rawOptions)
 		}
@@ -247,55 +259,6 @@ func (v *Volumes) List(ctx context.Context) ([]VolumeInfo, error) {
 		out = append(out, v.info(v.vols[name]))
 	}
 	return out, nil
-}
-
-// Remove deletes a volume and its content. It refuses (ErrInUse) while a
-// container has it mounted or a backup writes to it, and (ErrHasArchives) while
-// it holds archives, unless it was created with remove-archives=true.
-func (v *Volumes) Remove(ctx context.Context, name string) error {
-	release, err := v.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	x, err := v.lookup(name)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(x.rec.Mounts) > 0:
-		return fmt.Errorf("volume %s is mounted by %d container mount(s): %w", name, len(x.rec.Mounts), ErrInUse)
-	case x.holds > 0:
-		return fmt.Errorf("volume %s: a backup is being written to it: %w", name, ErrInUse)
-	}
-	if !x.opts.RemoveArchives {
-		archives, err := store.List(v.Root(name))
-		if err != nil {
-			return fmt.Errorf("volume %s: looking for archives before removing it: %w", name, err)
-		}
-		if len(archives) > 0 {
-			return fmt.Errorf("volume %s holds %d archive(s) (e.g. %s); delete them first, or create the volume with -o %s=true: %w",
-				name, len(archives), relative(v.Root(name), archives[len(archives)-1].Path), OptRemoveArchives, ErrHasArchives)
-		}
-	}
-	// Content first, record last: an interrupted removal leaves the volume listed,
-	// so the user can simply try again.
-	if err := os.RemoveAll(v.Root(name)); err != nil {
-		return fmt.Errorf("volume %s: %w", name, err)
-	}
-	if err := deleteRecord(v.cfg.DataDir, name); err != nil {
-		return err
-	}
-	delete(v.vols, name)
-	v.updateRoster()
-	return nil
-}
-
-func relative(root, path string) string {
-	if rel, err := filepath.Rel(root, path); err == nil {
-		return rel
-	}
-	return path
 }
 
 // Check reports whether the volumes are usable: the lock can be taken and the
