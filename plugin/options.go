@@ -124,12 +124,21 @@ var knownOptions = []string{
 }
 
 // validName is what Docker's own local driver accepts, and safe as a directory name.
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$`)
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// CheckName reports whether name can be a backup volume's name.
+// MaxNameLength is the longest volume name: the longest file name made from it,
+// its record's temp file ".tmp-NAME-" plus up to 10 random digits
+// (atomicfile), must fit in 255 bytes.
+const MaxNameLength = 255 - len(stateTempPrefix) - len("-") - 10
+
+// CheckName reports whether name can be a backup volume's name. (The settings'
+// shared name parser is to replace it: keep every volume-name rule here.)
 func CheckName(name string) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("%w: volume name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", ErrInvalid, name)
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Errorf("%w: volume name %.40q... is %d characters long: use at most %d characters", ErrInvalid, name, len(name), MaxNameLength)
 	}
 	return nil
 }

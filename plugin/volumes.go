@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -32,6 +33,9 @@ type Volumes struct {
 	cfg  Config
 	lock chan struct{} // a mutex that a context can give up on
 	vols map[string]*vol
+	// unadopted says, per directory under volumes/ that start-up could not
+	// adopt as a volume, why (set by Open, read-only after).
+	unadopted []string
 }
 
 // vol is one volume's live state.
@@ -110,7 +114,10 @@ func (v *Volumes) updateRoster() {
 	}
 }
 
-// adoptOrphans gives a record to every volume directory without one.
+// adoptOrphans gives a record to every volume directory without one. A
+// directory it cannot adopt (a name that cannot be a volume's, a record that
+// cannot be written) is skipped, logged and reported by CheckDirectories: one
+// bad directory must not stop the plugin from serving every other volume.
 func (v *Volumes) adoptOrphans(ctx context.Context) error {
 	entries, err := os.ReadDir(filepath.Join(v.cfg.DataDir, volumesDir))
 	if err != nil {
@@ -118,20 +125,36 @@ func (v *Volumes) adoptOrphans(ctx context.Context) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || v.vols[name] != nil || CheckName(name) != nil {
+		if !e.IsDir() || v.vols[name] != nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		r := record{Name: name, Created: time.Now().UTC()}
-		if err := saveRecord(v.cfg.DataDir, r); err != nil {
-			return fmt.Errorf("plugin: %w", err)
+		err := CheckName(name)
+		if err == nil {
+			err = saveRecord(v.cfg.DataDir, r)
+		}
+		if err != nil {
+			v.unadopted = append(v.unadopted, fmt.Sprintf("%s/%.60q: not adopted as a volume: %v; rename it to a valid volume name, or move it out of %s",
+				volumesDir, name, err, filepath.Join(v.cfg.DataDir, volumesDir)))
+			v.cfg.Log.WithField("directory", name).WithError(err).Error("a volume directory without a record cannot be adopted; skipped")
+			continue
 		}
 		v.vols[name] = &vol{rec: r}
 		v.cfg.Log.WithField("volume", name).Warn("adopted a volume directory that had no state record")
 	}
 	return nil
+}
+
+// CheckDirectories fails, naming each, while directories under volumes/ could
+// not be adopted at start: /health shows it (cmd/baktainer/plugin.go).
+func (v *Volumes) CheckDirectories(context.Context) error {
+	if len(v.unadopted) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(v.unadopted, "; "))
 }
 
 // Root returns the directory the archives of volume name live under. It does not

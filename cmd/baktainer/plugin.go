@@ -110,6 +110,7 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 		return nil, nil, err
 	}
 	a.AddHealthCheck("volume_driver", vols.Check)
+	a.AddHealthCheck("volume_directories", vols.CheckDirectories)
 	a.Server().Handle(plugin.OptionsRoute, vols.OptionsHandler())
 	if err := attachWeb(a); err != nil {
 		return nil, nil, err
