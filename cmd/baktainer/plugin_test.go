@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -139,6 +140,28 @@ func TestVolumeSet(t *testing.T) {
 	for _, args := range [][]string{{"set", "pg"}, {"set", "pg", "retention.count"}, {"get", "pg"}} {
 		if _, err := run(args...); !errors.Is(err, errUsage) {
 			t.Errorf("volume %v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// Every /health example in README.md and docs/PLUGIN.md shows the body as it is:
+// "checks" a list of {"check", "ok", "detail"} objects (issue 17.10: PLUGIN.md
+// showed {"checks":{"docker":"up"}}).
+func TestDocsShowHealthAsItIs(t *testing.T) {
+	item := regexp.MustCompile(`\{"check":"[a-z_]+","ok":(true|false),"detail":"[^"]*"\}`)
+	for _, doc := range []string{"../../README.md", "../../docs/PLUGIN.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			_, after, found := strings.Cut(strings.ReplaceAll(line, " ", ""), `"checks":`)
+			if !found {
+				continue
+			}
+			if !strings.HasPrefix(after, "[") || !item.MatchString(after) {
+				t.Errorf("%s:%d: /health's checks are a list of {check, ok, detail}: %s", doc, i+1, strings.TrimSpace(line))
+			}
 		}
 	}
 }
