@@ -95,7 +95,7 @@ func (w *pluginWorld) health(want int) pluginHealth {
 
 // get GETs a path of the plugin's HTTP server; status 0 when it does not answer.
 func (w *pluginWorld) get(path string, out any) (int, string) {
-	resp, err := http.Get(w.url(path))
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Get(w.url(path))
 	if err != nil {
 		return 0, err.Error()
 	}

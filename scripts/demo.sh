@@ -32,27 +32,28 @@ image=baktainer-test/postgres:15
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 say() { printf '    $ %s\n' "$*"; }
-# daemon_log prints the daemon's log: journald's, else the first file that exists
-# of BT_DEMO_DOCKERD_LOG, scripts/ensure-docker.sh's and Debian's sysvinit's.
+# daemon_log prints the end of every daemon log it finds: journald's, and the
+# files BT_DEMO_DOCKERD_LOG, scripts/ensure-docker.sh's and Debian's sysvinit's.
 daemon_log() {
-  if journalctl -u docker --no-pager -n 2000 2>/dev/null | grep -q .; then
-    journalctl -u docker --no-pager -n 2000
-    return
-  fi
+  journalctl -u docker --no-pager -n 5000 2>/dev/null || true
   local f
   for f in "${BT_DEMO_DOCKERD_LOG:-}" /var/log/baktainer-dockerd.log /var/log/docker.log; do
     if [ -n "$f" ] && [ -r "$f" ]; then
       tail -n 5000 "$f"
-      return
     fi
   done
-  echo "(no daemon log found: set BT_DEMO_DOCKERD_LOG)"
 }
 plugin_log() {
-  local id
+  local id lines
   id=$(docker plugin inspect -f '{{.Id}}' "$plugin" 2>/dev/null) || return 0
+  lines=$(daemon_log | grep "plugin=$id" | tail -n 15) || true
+  if [ -z "$lines" ]; then
+    echo "no log lines of the plugin in journald, /var/log/baktainer-dockerd.log or /var/log/docker.log;" \
+      "run again with BT_DEMO_DOCKERD_LOG=<the daemon's log file>" >&2
+    return 0
+  fi
   echo "the plugin's last log lines (the engine logs them at level=error; the real level is inside msg):" >&2
-  daemon_log | grep -e "plugin=$id" -e "no daemon log found" | tail -n 15 >&2 || true
+  echo "$lines" >&2
 }
 
 if [ "${1:-}" = clean ]; then
