@@ -85,15 +85,18 @@ func TestPluginLifecycle(t *testing.T) {
 	first := w.newArchive(defaultVol, "after install")
 	restoreAndCompare(t, w, dc, pg, first)
 	// A volume made through the engine, which (unlike the default volume, made
-	// by the plugin) the engine counts as the plugin's: see disable.
+	// by the plugin) the engine counts as the plugin's: see disable. Containers
+	// may write into it (consumers=rw); the default volume they see read-only.
 	keptVol := "kept-" + run
-	w.docker("volume", "create", "-d", w.alias, keptVol)
+	w.docker("volume", "create", "-d", w.alias, "-o", "consumers=rw", keptVol)
 	w.archives[keptVol] = nil
-	for _, vol := range []string{defaultVol, keptVol} {
-		if _, err := w.sh([]string{vol + ":/backup"}, "echo written by a container > /backup/note.txt"); err != nil {
-			t.Fatalf("a container writes into volume %s: %v", vol, err)
-		}
+	if _, err := w.sh([]string{keptVol + ":/backup"}, "echo written by a container > /backup/note.txt"); err != nil {
+		t.Fatalf("a container writes into volume %s (consumers=rw): %v", keptVol, err)
 	}
+	if out, err := w.sh([]string{defaultVol + ":/backup"}, "echo x > /backup/note.txt && echo WROTE"); err == nil || strings.Contains(out, "WROTE") {
+		t.Fatalf("a container wrote into the default volume %s: %v %q", defaultVol, err, out)
+	}
+	w.writeNote(defaultVol)
 	w.verify("after install")
 
 	checkVolumeSettings(t, w, dc)
@@ -102,7 +105,7 @@ func TestPluginLifecycle(t *testing.T) {
 
 	// A container keeps liveVol mounted while the plugin goes away and comes back.
 	liveVol := "live-" + run
-	w.docker("volume", "create", "-d", w.alias, liveVol)
+	w.docker("volume", "create", "-d", w.alias, "-o", "consumers=rw", liveVol)
 	if _, err := w.sh([]string{liveVol + ":/backup"}, "echo written by a container > /backup/note.txt"); err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +301,16 @@ func checkDataMountGuard(t *testing.T, w *pluginWorld) {
 	h := w.health(http.StatusServiceUnavailable)
 	if !strings.Contains(h.Body, "the data mount is not the one this plugin kept its volumes on: it kept them on "+w.data) {
 		t.Fatalf("/health after an upgrade onto the default data source: %s", h.Body)
+	}
+	// Its volumes stay its own (from the roster on the propagated mount): a
+	// mount is refused, and the engine makes no local volume of the name.
+	kept := "kept-" + w.run
+	if out, err := w.sh([]string{kept + ":/x"}, "touch /x/f && echo WROTE"); err == nil || strings.Contains(out, "WROTE") ||
+		!strings.Contains(err.Error(), "the data mount is not the one") {
+		t.Fatalf("docker run -v %s:/x on the plugin refusing another data mount: %v %q", kept, err, out)
+	}
+	if driver := strings.TrimSpace(w.docker("volume", "inspect", "-f", "{{.Driver}}", kept)); driver != w.alias+":latest" {
+		t.Fatalf("volume %s's driver while the plugin refuses another data mount: %q", kept, driver)
 	}
 	_, err := rig.TryDockerCLI(w.host, "", "volume", "create", "-d", w.alias, "x-"+w.run)
 	if err == nil || !strings.Contains(err.Error(), "docker plugin set PLUGIN data.source=DIR") {

@@ -69,7 +69,7 @@ func TestSwarmRollout(t *testing.T) {
 		t.Fatalf("after the rollout /health = %+v", h)
 	}
 	keptVol := "kept-" + run
-	w.docker("volume", "create", "-d", w.alias, keptVol)
+	w.docker("volume", "create", "-d", w.alias, "-o", "consumers=rw", keptVol)
 	w.archives[keptVol] = nil
 	if _, err := w.sh([]string{keptVol + ":/backup"}, "echo written by a container > /backup/note.txt"); err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func (w *pluginWorld) health(want int) pluginHealth {
 
 // get GETs a path of the plugin's HTTP server; status 0 when it does not answer.
 func (w *pluginWorld) get(path string, out any) (int, string) {
-	resp, err := http.Get(w.url(path))
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Get(w.url(path))
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -258,10 +258,12 @@ func makePlugin(t *testing.T, host string, args ...string) {
 	}
 }
 
-// cleanup removes the test's plugin, volumes and data.
+// cleanup removes the test's plugin, volumes (the plugin's, and any other named
+// after the run, such as a local volume a failing test let the engine make) and data.
 func (w *pluginWorld) cleanup() {
 	for _, line := range strings.Split(rig.DockerCLI(w.t, w.host, "", "volume", "ls", "--format", "{{.Driver}} {{.Name}}"), "\n") {
-		if vol, ok := strings.CutPrefix(line, w.alias+":latest "); ok {
+		driver, vol, _ := strings.Cut(line, " ")
+		if driver == w.alias+":latest" || (vol != "" && strings.Contains(vol, w.run)) {
 			_, _ = rig.TryDockerCLI(w.host, "", "volume", "rm", "-f", vol)
 		}
 	}

@@ -49,42 +49,77 @@ type dataIdentity struct {
 // remembers another one. Otherwise it gives the data mount an identity if it has
 // none (first start) and remembers it on the propagated mount.
 func CheckDataMount(dataDir, mountDir string) error {
-	dataPath, seenPath := filepath.Join(dataDir, dataMarker), filepath.Join(mountDir, seenMarker)
 	for _, dir := range []string{dataDir, mountDir} { // what a crash inside writeIdentity left
 		leftovers, _ := filepath.Glob(filepath.Join(dir, stateTempPrefix+"marker-*"))
 		for _, p := range leftovers {
 			_ = os.Remove(p)
 		}
 	}
-	data, hasData, err := readIdentity(dataPath)
+	m, err := readDataMount(dataDir, mountDir)
 	if err != nil {
 		return err
 	}
-	seen, hasSeen, err := readIdentity(seenPath)
-	if err != nil {
+	if err := m.changed(); err != nil {
 		return err
 	}
-	source := mountSource(dataDir)
-	if hasSeen && (!hasData || data.ID != seen.ID) {
-		return fmt.Errorf("%w: it kept them on %s, this is %s%s. After `docker plugin upgrade` the engine mounts "+
-			"config.json's default sources again; set yours and enable the plugin again: docker plugin disable -f PLUGIN && "+
-			"docker plugin set PLUGIN data.source=DIR docker-socket.source=SOCKET && docker plugin enable PLUGIN "+
-			"(to start afresh on this directory instead, remove the plugin and install it again)",
-			ErrDataMountChanged, orUnknown(seen.Source), orUnknown(source), describeData(hasData))
-	}
-	if !hasData {
+	data := m.data
+	if !m.hasData {
 		data = dataIdentity{ID: newID(), Created: time.Now().UTC().Truncate(time.Second)}
-		if err := writeIdentity(dataPath, data); err != nil {
+		if err := writeIdentity(filepath.Join(dataDir, dataMarker), data); err != nil {
 			return err
 		}
 	}
-	if !hasSeen || seen.Source != source {
-		data.Source = source
-		if err := writeIdentity(seenPath, data); err != nil {
+	if !m.hasSeen || m.seen.Source != m.source {
+		data.Source = m.source
+		if err := writeIdentity(filepath.Join(mountDir, seenMarker), data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dataMountOurs reports, reading only, whether the data mount is the one the
+// propagated mount remembers (or none is remembered yet): what CheckDataMount
+// would accept.
+func dataMountOurs(dataDir, mountDir string) (bool, error) {
+	m, err := readDataMount(dataDir, mountDir)
+	if err != nil {
+		return false, err
+	}
+	return m.changed() == nil, nil
+}
+
+// dataMount is what the two markers say.
+type dataMount struct {
+	data, seen       dataIdentity
+	hasData, hasSeen bool
+	source           string // where the data mount comes from now
+}
+
+func readDataMount(dataDir, mountDir string) (dataMount, error) {
+	var m dataMount
+	var err error
+	if m.data, m.hasData, err = readIdentity(filepath.Join(dataDir, dataMarker)); err != nil {
+		return m, err
+	}
+	if m.seen, m.hasSeen, err = readIdentity(filepath.Join(mountDir, seenMarker)); err != nil {
+		return m, err
+	}
+	m.source = mountSource(dataDir)
+	return m, nil
+}
+
+// changed is ErrDataMountChanged, explained, when the propagated mount remembers
+// another data mount than this one.
+func (m dataMount) changed() error {
+	if !m.hasSeen || (m.hasData && m.data.ID == m.seen.ID) {
+		return nil
+	}
+	return fmt.Errorf("%w: it kept them on %s, this is %s%s. After `docker plugin upgrade` the engine mounts "+
+		"config.json's default sources again; set yours and enable the plugin again: docker plugin disable -f PLUGIN && "+
+		"docker plugin set PLUGIN data.source=DIR docker-socket.source=SOCKET && docker plugin enable PLUGIN "+
+		"(to start afresh on this directory instead, remove the plugin and install it again)",
+		ErrDataMountChanged, orUnknown(m.seen.Source), orUnknown(m.source), describeData(m.hasData))
 }
 
 func describeData(hasMarker bool) string {

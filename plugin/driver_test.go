@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/docker/go-connections/sockets"
 	"github.com/docker/go-plugins-helpers/sdk"
 	"github.com/docker/go-plugins-helpers/volume"
 
@@ -63,20 +61,20 @@ func TestProtocolEndpoints(t *testing.T) {
 	var m1, m2 volume.MountResponse
 	r.ok("Mount", volume.MountRequest{Name: "pg", ID: "c1"}, &m1)
 	r.ok("Mount", volume.MountRequest{Name: "pg", ID: "c2"}, &m2)
-	if m1.Mountpoint != "/mnt/volumes/pg" || m2.Mountpoint != m1.Mountpoint {
+	if m1.Mountpoint != r.mnt+"/pg" || m2.Mountpoint != m1.Mountpoint {
 		t.Fatalf("mount points %q, %q", m1.Mountpoint, m2.Mountpoint)
 	}
-	if src := r.mounter.mounted["/mnt/volumes/pg"]; src != filepath.Join(r.data, "volumes", "pg") || r.mounter.binds != 1 {
+	if src := r.mounter.mounted[r.mnt+"/pg"]; src != filepath.Join(r.data, "volumes", "pg") || r.mounter.binds != 1 {
 		t.Fatalf("bind mounts: %v (%d binds)", r.mounter.mounted, r.mounter.binds)
 	}
 	r.ok("Path", volume.PathRequest{Name: "pg"}, &path)
-	if v := r.get("pg"); path.Mountpoint != "/mnt/volumes/pg" || v.Mountpoint != path.Mountpoint || v.Status["mounts"] != float64(2) {
+	if v := r.get("pg"); path.Mountpoint != r.mnt+"/pg" || v.Mountpoint != path.Mountpoint || v.Status["mounts"] != float64(2) {
 		t.Errorf("after two mounts: Path %q, Get %+v", path.Mountpoint, v)
 	}
 
 	// The first container stops: the second still has it.
 	r.ok("Unmount", volume.UnmountRequest{Name: "pg", ID: "c1"}, nil)
-	if _, ok := r.mounter.mounted["/mnt/volumes/pg"]; !ok {
+	if _, ok := r.mounter.mounted[r.mnt+"/pg"]; !ok {
 		t.Fatal("the bind mount went away while c2 still mounts the volume")
 	}
 	r.ok("Unmount", volume.UnmountRequest{Name: "pg", ID: "c2"}, nil)
@@ -207,13 +205,13 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("volumes after restart: %v", got)
 	}
 	v := r.get("pg")
-	if v.Status["mounts"] != float64(1) || v.Mountpoint != "/mnt/volumes/pg" {
+	if v.Status["mounts"] != float64(1) || v.Mountpoint != r.mnt+"/pg" {
 		t.Fatalf("pg after restart: %+v", v)
 	}
-	if _, ok := r.mounter.mounted["/mnt/volumes/pg"]; !ok {
+	if _, ok := r.mounter.mounted[r.mnt+"/pg"]; !ok {
 		t.Fatal("a volume mounted before the restart was not bound again")
 	}
-	if _, ok := r.mounter.mounted["/mnt/volumes/idle"]; ok {
+	if _, ok := r.mounter.mounted[r.mnt+"/idle"]; ok {
 		t.Fatal("an unmounted volume was bound at start")
 	}
 	info, _ := r.vols.Get(context.Background(), "pg")
@@ -253,7 +251,7 @@ func TestOpenRecovers(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(r.data, "state", "a.json"), []byte("{oops"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(context.Background(), Config{DataDir: r.data, MountDir: "/mnt/volumes", Mounter: newFakeMounter()})
+	_, err := Open(context.Background(), Config{DataDir: r.data, MountDir: r.mnt, Mounter: newFakeMounter()})
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(r.data, "state", "a.json")) {
 		t.Fatalf("Open with a damaged record: %v", err)
 	}
@@ -273,22 +271,5 @@ func TestLockHonoursContext(t *testing.T) {
 	}
 	if err := r.vols.Check(ctx); err == nil {
 		t.Fatal("Check passed while the volumes were stuck")
-	}
-}
-
-// A plugin that cannot start answers every request with the reason.
-func TestRefusingDriver(t *testing.T) {
-	l := sockets.NewInmemSocket("baktainer-refusing", 1)
-	defer l.Close()
-	go func() {
-		_ = Refusing{Reason: errors.New("baktainer plugin cannot start: BT_CRON: bad")}.Handler().Serve(l)
-	}()
-	r := &rig{t: t, client: &http.Client{Transport: &http.Transport{DialContext: inmemDial(l)}}}
-	for endpoint, req := range map[string]any{
-		"Create": volume.CreateRequest{Name: "v"}, "List": nil, "Get": volume.GetRequest{Name: "v"},
-		"Remove": volume.RemoveRequest{Name: "v"}, "Path": volume.PathRequest{Name: "v"},
-		"Mount": volume.MountRequest{Name: "v", ID: "1"}, "Unmount": volume.UnmountRequest{Name: "v", ID: "1"},
-	} {
-		r.fails(endpoint, req, "baktainer plugin cannot start: BT_CRON: bad")
 	}
 }

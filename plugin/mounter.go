@@ -15,8 +15,10 @@ import (
 // Implementations must be safe to call from one goroutine at a time (Volumes
 // serialises them).
 type Mounter interface {
-	// Bind bind-mounts source onto target, creating target when missing.
-	Bind(source, target string) error
+	// Bind bind-mounts source onto target, creating target when missing, so
+	// that every container that mounts target gets it read-only when readOnly
+	// is set, and never with set-user-ID or device files working.
+	Bind(source, target string, readOnly bool) error
 	// Unmount removes the mount at target. Containers that mounted the volume
 	// keep their own copies of the mount, so this never cuts one off.
 	Unmount(target string) error
@@ -25,21 +27,14 @@ type Mounter interface {
 }
 
 // BindMounter is the real Mounter: Linux bind mounts, which need CAP_SYS_ADMIN
-// (the plugin's config.json asks for it).
-type BindMounter struct{}
+// (the plugin's config.json asks for it). Bind is in bind.go.
+type BindMounter struct {
+	// Staged makes Bind use the older kernels' way (bindStaged) even where the
+	// new mount API exists; tests set it to try that way too.
+	Staged bool
+}
 
 var _ Mounter = BindMounter{}
-
-// Bind implements Mounter.
-func (BindMounter) Bind(source, target string) error {
-	if err := os.MkdirAll(target, 0o755); err != nil {
-		return fmt.Errorf("create mount point %s: %w", target, err)
-	}
-	if err := unix.Mount(source, target, "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind-mount %s on %s: %w", source, target, err)
-	}
-	return nil
-}
 
 // Unmount implements Mounter. A busy mount (a process inside the plugin using
 // it) is detached lazily instead of failing the container's stop.

@@ -12,8 +12,10 @@ import (
 // later ones (other containers) share it. Mounting again with an ID already
 // mounted is not counted twice: the engine retries after a plugin restart.
 //
-// Read-only (`:ro`) is not the driver's business: the protocol does not carry it,
-// and the engine mounts the returned path into such a container read-only itself.
+// The bind mount is read-only unless the volume was created with consumers=rw, so
+// every container sees the volume read-only: only the plugin writes archives,
+// through its data mount. (`:ro` is not the driver's business: the protocol does
+// not carry it; the engine makes such a container's own mount read-only itself.)
 func (v *Volumes) Mount(ctx context.Context, name, id string) (string, error) {
 	if id == "" {
 		return "", fmt.Errorf("%w: volume %s: mount without an ID", ErrInvalid, name)
@@ -23,7 +25,7 @@ func (v *Volumes) Mount(ctx context.Context, name, id string) (string, error) {
 		return "", err
 	}
 	defer release()
-	x, err := v.lookup(name)
+	x, err := v.usable(name)
 	if err != nil {
 		return "", err
 	}
@@ -89,7 +91,7 @@ func (v *Volumes) ensureBound(name string, x *vol) error {
 		return err
 	}
 	if !mounted {
-		if err := v.cfg.Mounter.Bind(v.Root(name), target); err != nil {
+		if err := v.cfg.Mounter.Bind(v.Root(name), target, !x.opts.ConsumersWrite); err != nil {
 			return err
 		}
 	}
@@ -114,7 +116,7 @@ func (v *Volumes) Hold(ctx context.Context, name string) (info VolumeInfo, relea
 		return VolumeInfo{}, nil, err
 	}
 	defer unlock()
-	x, err := v.lookup(name)
+	x, err := v.usable(name)
 	if err != nil {
 		return VolumeInfo{}, nil, err
 	}

@@ -29,6 +29,9 @@ const (
 	// OptRemoveArchives: "true" lets `docker volume rm` delete a volume that still
 	// holds archives (by default that is refused).
 	OptRemoveArchives = "remove-archives"
+	// OptConsumers: "ro" (the default) mounts the volume read-only in every
+	// container; "rw" lets containers write into it (and delete or change archives).
+	OptConsumers = "consumers"
 )
 
 // Options are a volume's validated create options.
@@ -44,6 +47,9 @@ type Options struct {
 	// Encryption is the archives' encryption to Recipients; nil when the volume
 	// has none (the agent's BT_ENCRYPTION_* apply).
 	Encryption *store.Encryption
+	// ConsumersWrite: containers that mount the volume may write into it
+	// (consumers=rw); by default they see it read-only.
+	ConsumersWrite bool
 }
 
 // ParseOptions validates the options of a create request. Every problem is
@@ -92,6 +98,15 @@ func ParseOptions(raw map[string]string) (Options, error) {
 		}
 		o.RemoveArchives = b
 	}
+	if v, ok := raw[OptConsumers]; ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "ro":
+		case "rw":
+			o.ConsumersWrite = true
+		default:
+			fail(OptConsumers, fmt.Sprintf("=%q: must be ro or rw", v))
+		}
+	}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(knownOptions, key) {
 			fail(key, "is not a baktainer volume option; use one of "+strings.Join(knownOptions, ", "))
@@ -104,17 +119,26 @@ func ParseOptions(raw map[string]string) (Options, error) {
 }
 
 var knownOptions = []string{
-	OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
+	OptConsumers, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
 }
 
 // validName is what Docker's own local driver accepts, and safe as a directory name.
-var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$`)
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// CheckName reports whether name can be a backup volume's name.
+// MaxNameLength is the longest volume name: the longest file name made from it,
+// its record's temp file ".tmp-NAME-" plus up to 10 random digits
+// (atomicfile), must fit in 255 bytes.
+const MaxNameLength = 255 - len(stateTempPrefix) - len("-") - 10
+
+// CheckName reports whether name can be a backup volume's name. (The settings'
+// shared name parser is to replace it: keep every volume-name rule here.)
 func CheckName(name string) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("%w: volume name %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", ErrInvalid, name)
+	}
+	if len(name) > MaxNameLength {
+		return fmt.Errorf("%w: volume name %.40q... is %d characters long: use at most %d characters", ErrInvalid, name, len(name), MaxNameLength)
 	}
 	return nil
 }

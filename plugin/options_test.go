@@ -90,7 +90,7 @@ func TestCheckName(t *testing.T) {
 	for name, ok := range map[string]bool{
 		"backups": true, "pg_data.2-x": true, "a": true, "A1": true,
 		"": false, ".hidden": false, "-x": false, "a/b": false, "..": false, "a b": false,
-		strings.Repeat("x", 255): true, strings.Repeat("x", 256): false,
+		strings.Repeat("x", MaxNameLength): true, strings.Repeat("x", MaxNameLength+1): false, strings.Repeat("x", 250): false,
 	} {
 		if err := CheckName(name); (err == nil) != ok {
 			t.Errorf("CheckName(%q) = %v, want ok=%v", name, err, ok)

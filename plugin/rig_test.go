@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,20 +22,24 @@ import (
 // fakeMounter records bind mounts instead of making them: unit tests need no
 // privileges. The integration tests use the real BindMounter in the plugin.
 type fakeMounter struct {
-	mu      sync.Mutex
-	mounted map[string]string // target → source
-	binds   int
+	mu       sync.Mutex
+	mounted  map[string]string // target → source
+	readOnly map[string]bool   // target → bound read-only
+	binds    int
 }
 
-func newFakeMounter() *fakeMounter { return &fakeMounter{mounted: map[string]string{}} }
+func newFakeMounter() *fakeMounter {
+	return &fakeMounter{mounted: map[string]string{}, readOnly: map[string]bool{}}
+}
 
-func (f *fakeMounter) Bind(source, target string) error {
+func (f *fakeMounter) Bind(source, target string, readOnly bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.mounted[target]; ok {
 		return fmt.Errorf("fake: %s is already a mount point", target)
 	}
 	f.mounted[target] = source
+	f.readOnly[target] = readOnly
 	f.binds++
 	return nil
 }
@@ -60,6 +65,7 @@ func (f *fakeMounter) Mounted(target string) (bool, error) {
 type rig struct {
 	t       *testing.T
 	data    string
+	mnt     string // the propagated mount
 	mounter *fakeMounter
 	vols    *Volumes
 	client  *http.Client
@@ -67,7 +73,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	r := &rig{t: t, data: t.TempDir(), mounter: newFakeMounter()}
+	r := &rig{t: t, data: t.TempDir(), mnt: filepath.Join(t.TempDir(), "mnt"), mounter: newFakeMounter()}
 	r.serve()
 	return r
 }
@@ -79,7 +85,7 @@ func (r *rig) serve() {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	vols, err := Open(context.Background(), Config{
-		DataDir: r.data, MountDir: "/mnt/volumes", Mounter: r.mounter, Log: logrus.NewEntry(log),
+		DataDir: r.data, MountDir: r.mnt, Mounter: r.mounter, Log: logrus.NewEntry(log),
 	})
 	if err != nil {
 		r.t.Fatalf("Open: %v", err)

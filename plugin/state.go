@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,38 +76,62 @@ func deleteRecord(dataDir, name string) error {
 // record that cannot be read fails the whole load: the driver refuses to start
 // rather than silently forget a volume.
 func loadRecords(dataDir string) ([]record, error) {
-	dir := filepath.Join(dataDir, stateDir)
-	entries, err := os.ReadDir(dir)
+	files, leftovers, err := recordFiles(dataDir)
 	if err != nil {
-		return nil, fmt.Errorf("read volume states: %w", err)
+		return nil, err
 	}
-	var out []record
-	for _, e := range entries {
-		name := e.Name()
-		path := filepath.Join(dir, name)
-		switch {
-		case strings.HasPrefix(name, stateTempPrefix):
-			if err := os.Remove(path); err != nil {
-				return nil, fmt.Errorf("remove leftover %s: %w", path, err)
-			}
-		case e.Type().IsRegular() && strings.HasSuffix(name, ".json"):
-			r, err := readRecord(path)
-			if err != nil {
-				return nil, err
-			}
-			if r.Name != strings.TrimSuffix(name, ".json") {
-				return nil, fmt.Errorf("volume state %s: names volume %q", path, r.Name)
-			}
-			out = append(out, r)
+	for _, path := range leftovers {
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove leftover %s: %w", path, err)
 		}
+	}
+	out := make([]record, 0, len(files))
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		r, err := readRecord(files[name], name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
 
-func readRecord(path string) (record, error) {
-	data, err := os.ReadFile(path)
+// recordFiles lists the state directory without changing it: the record files
+// by the volume name they are named after, and the temp files crashed writers left.
+func recordFiles(dataDir string) (records map[string]string, leftovers []string, err error) {
+	dir := filepath.Join(dataDir, stateDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read volume states: %w", err)
+	}
+	records = map[string]string{}
+	for _, e := range entries {
+		name, path := e.Name(), filepath.Join(dir, e.Name())
+		switch {
+		case strings.HasPrefix(name, stateTempPrefix):
+			leftovers = append(leftovers, path)
+		case e.Type().IsRegular() && strings.HasSuffix(name, ".json"):
+			records[strings.TrimSuffix(name, ".json")] = path
+		}
+	}
+	return records, leftovers, nil
+}
+
+// maxRecordSize caps the read of a record: a few hundred bytes, plus 65 per live mount.
+const maxRecordSize = 1 << 20
+
+func readRecord(path, name string) (record, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return record{}, fmt.Errorf("read volume state: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err != nil {
+		return record{}, fmt.Errorf("read volume state: %w", err)
+	}
+	if len(data) > maxRecordSize {
+		return record{}, fmt.Errorf("volume state %s: larger than %d bytes", path, maxRecordSize)
 	}
 	var r record
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -112,6 +139,9 @@ func readRecord(path string) (record, error) {
 	}
 	if r.Version != stateVersion {
 		return record{}, fmt.Errorf("volume state %s: version %d, this baktainer reads version %d", path, r.Version, stateVersion)
+	}
+	if r.Name != name {
+		return record{}, fmt.Errorf("volume state %s: names volume %q", path, r.Name)
 	}
 	return r, nil
 }

@@ -9,11 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
-
-	"github.com/baktainer/baktainer/store"
 )
 
 // Config says where Volumes keeps its volumes.
@@ -34,14 +33,18 @@ type Volumes struct {
 	cfg  Config
 	lock chan struct{} // a mutex that a context can give up on
 	vols map[string]*vol
+	// unadopted says, per directory under volumes/ that start-up could not
+	// adopt as a volume, why (set by Open, read-only after).
+	unadopted []string
 }
 
 // vol is one volume's live state.
 type vol struct {
-	rec   record
-	opts  Options
-	holds int  // backups writing into it now (Hold)
-	bound bool // its bind mount exists under MountDir
+	rec      record
+	opts     Options
+	holds    int  // backups writing into it now (Hold)
+	bound    bool // its bind mount exists under MountDir
+	removing bool // Remove is at work on it, without the lock (remove.go)
 }
 
 // VolumeInfo describes a backup volume.
@@ -74,6 +77,8 @@ func Open(ctx context.Context, cfg Config) (*Volumes, error) {
 			return nil, fmt.Errorf("plugin: %w", err)
 		}
 	}
+	removeRosterLeftovers(cfg.MountDir)
+	removeStaged(cfg.Mounter, cfg.MountDir)
 	v := &Volumes{cfg: cfg, lock: make(chan struct{}, 1), vols: map[string]*vol{}}
 	records, err := loadRecords(cfg.DataDir)
 	if err != nil {
@@ -96,10 +101,23 @@ func Open(ctx context.Context, cfg Config) (*Volumes, error) {
 			}
 		}
 	}
+	v.updateRoster()
 	return v, nil
 }
 
-// adoptOrphans gives a record to every volume directory without one.
+// updateRoster writes the volumes' names to the roster (roster.go). Call it with
+// the lock held. A failure is logged, not returned: the roster only helps a
+// plugin that will later refuse to start on another data mount.
+func (v *Volumes) updateRoster() {
+	if err := saveRoster(v.cfg.MountDir, slices.Collect(maps.Keys(v.vols))); err != nil {
+		v.cfg.Log.WithError(err).Warn("cannot keep the roster of volumes on the propagated mount")
+	}
+}
+
+// adoptOrphans gives a record to every volume directory without one. A
+// directory it cannot adopt (a name that cannot be a volume's, a record that
+// cannot be written) is skipped, logged and reported by CheckDirectories: one
+// bad directory must not stop the plugin from serving every other volume.
 func (v *Volumes) adoptOrphans(ctx context.Context) error {
 	entries, err := os.ReadDir(filepath.Join(v.cfg.DataDir, volumesDir))
 	if err != nil {
@@ -107,20 +125,36 @@ func (v *Volumes) adoptOrphans(ctx context.Context) error {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || v.vols[name] != nil || CheckName(name) != nil {
+		if !e.IsDir() || v.vols[name] != nil {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		r := record{Name: name, Created: time.Now().UTC()}
-		if err := saveRecord(v.cfg.DataDir, r); err != nil {
-			return fmt.Errorf("plugin: %w", err)
+		err := CheckName(name)
+		if err == nil {
+			err = saveRecord(v.cfg.DataDir, r)
+		}
+		if err != nil {
+			v.unadopted = append(v.unadopted, fmt.Sprintf("%s/%.60q: not adopted as a volume: %v; rename it to a valid volume name, or move it out of %s",
+				volumesDir, name, err, filepath.Join(v.cfg.DataDir, volumesDir)))
+			v.cfg.Log.WithField("directory", name).WithError(err).Error("a volume directory without a record cannot be adopted; skipped")
+			continue
 		}
 		v.vols[name] = &vol{rec: r}
 		v.cfg.Log.WithField("volume", name).Warn("adopted a volume directory that had no state record")
 	}
 	return nil
+}
+
+// CheckDirectories fails, naming each, while directories under volumes/ could
+// not be adopted at start: /health shows it (cmd/baktainer/plugin.go).
+func (v *Volumes) CheckDirectories(context.Context) error {
+	if len(v.unadopted) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(v.unadopted, "; "))
 }
 
 // Root returns the directory the archives of volume name live under. It does not
@@ -152,6 +186,16 @@ func (v *Volumes) lookup(name string) (*vol, error) {
 	return x, nil
 }
 
+// usable is lookup for what would start using or changing the volume: refused
+// (ErrInUse) while it is being removed.
+func (v *Volumes) usable(name string) (*vol, error) {
+	x, err := v.lookup(name)
+	if err == nil && x.removing {
+		return nil, fmt.Errorf("volume %s is being removed: %w", name, ErrInUse)
+	}
+	return x, err
+}
+
 func (v *Volumes) info(x *vol) VolumeInfo {
 	i := VolumeInfo{
 		Name: x.rec.Name, Created: x.rec.Created, Root: v.Root(x.rec.Name),
@@ -180,8 +224,11 @@ func (v *Volumes) Create(ctx context.Context, name string, rawOptions map[string
 	}
 	defer release()
 	if x := v.vols[name]; x != nil {
+		if x.removing {
+			return VolumeInfo{}, fmt.Errorf("volume %s is being removed: %w", name, ErrInUse)
+		}
 		if !maps.Equal(x.rec.Options, rawOptions) && len(rawOptions) > 0 {
-			return VolumeInfo{}, fmt.Errorf("volume %s has options %v, not %v: %w", name, x.rec.Options, rawOptions, ErrExists)
+			return VolumeInfo{}, otherOptionsError(name, x.rec.Options, rawOptions)
 		}
 		return v.info(x), nil
 	}
@@ -199,6 +246,7 @@ func (v *Volumes) Create(ctx context.Context, name string, rawOptions map[string
 	}
 	x := &vol{rec: r, opts: opts}
 	v.vols[name] = x
+	v.updateRoster()
 	return v.info(x), nil
 }
 
@@ -234,54 +282,6 @@ func (v *Volumes) List(ctx context.Context) ([]VolumeInfo, error) {
 		out = append(out, v.info(v.vols[name]))
 	}
 	return out, nil
-}
-
-// Remove deletes a volume and its content. It refuses (ErrInUse) while a
-// container has it mounted or a backup writes to it, and (ErrHasArchives) while
-// it holds archives, unless it was created with remove-archives=true.
-func (v *Volumes) Remove(ctx context.Context, name string) error {
-	release, err := v.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	x, err := v.lookup(name)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(x.rec.Mounts) > 0:
-		return fmt.Errorf("volume %s is mounted by %d container mount(s): %w", name, len(x.rec.Mounts), ErrInUse)
-	case x.holds > 0:
-		return fmt.Errorf("volume %s: a backup is being written to it: %w", name, ErrInUse)
-	}
-	if !x.opts.RemoveArchives {
-		archives, err := store.List(v.Root(name))
-		if err != nil {
-			return fmt.Errorf("volume %s: looking for archives before removing it: %w", name, err)
-		}
-		if len(archives) > 0 {
-			return fmt.Errorf("volume %s holds %d archive(s) (e.g. %s); delete them first, or create the volume with -o %s=true: %w",
-				name, len(archives), relative(v.Root(name), archives[len(archives)-1].Path), OptRemoveArchives, ErrHasArchives)
-		}
-	}
-	// Content first, record last: an interrupted removal leaves the volume listed,
-	// so the user can simply try again.
-	if err := os.RemoveAll(v.Root(name)); err != nil {
-		return fmt.Errorf("volume %s: %w", name, err)
-	}
-	if err := deleteRecord(v.cfg.DataDir, name); err != nil {
-		return err
-	}
-	delete(v.vols, name)
-	return nil
-}
-
-func relative(root, path string) string {
-	if rel, err := filepath.Rel(root, path); err == nil {
-		return rel
-	}
-	return path
 }
 
 // Check reports whether the volumes are usable: the lock can be taken and the

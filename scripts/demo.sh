@@ -5,15 +5,26 @@
 # container that mounts the volume read-only.
 #
 #   scripts/demo.sh           run the demo (again: it replaces what a previous run left)
-#   scripts/demo.sh clean     remove the demo's database and plugin (archives stay in $data)
+#   scripts/demo.sh clean     remove the demo's database (with its data volume) and the
+#                             plugin (archives stay in $data)
 #
-# The plugin is scoped to the demo's container (BT_SELECTOR), so it leaves every
-# other labelled container on this engine alone.
+# The plugin is scoped to the demo's container (BT_SELECTOR) and backs up every
+# minute (BT_CRON), so it leaves every other labelled container on this engine
+# alone; the last lines it prints say how to clear both and keep the plugin.
+#
+# Talks to the engine DOCKER_HOST names (the default one otherwise); for a unix
+# socket, the plugin's agent is given the same one (docker-socket.source).
+# BT_DEMO_DATA, BT_DEMO_PORT, BT_DEMO_CRON change the data directory, the HTTP
+# port and the schedule; BT_DEMO_DOCKERD_LOG names the daemon's log file when it
+# is neither in journald nor where scripts/ensure-docker.sh writes it.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 plugin=baktainer                         # volumes name their driver by it
 data=${BT_DEMO_DATA:-/var/lib/baktainer} # the plugin's data.source: where archives really live
 port=${BT_DEMO_PORT:-8080}               # the plugin's HTTP server, on the host's loopback
+cron=${BT_DEMO_CRON:-@every 1m}
+socket=/var/run/docker.sock
+case "${DOCKER_HOST:-}" in unix://*) socket=${DOCKER_HOST#unix://} ;; esac
 db=baktainer-demo-db
 vol=demo-backups
 selector=com.baktainer.demo=true
@@ -21,18 +32,34 @@ image=baktainer-test/postgres:15
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 say() { printf '    $ %s\n' "$*"; }
+# daemon_log prints the end of every daemon log it finds: journald's, and the
+# files BT_DEMO_DOCKERD_LOG, scripts/ensure-docker.sh's and Debian's sysvinit's.
+daemon_log() {
+  journalctl -u docker --no-pager -n 5000 2>/dev/null || true
+  local f
+  for f in "${BT_DEMO_DOCKERD_LOG:-}" /var/log/baktainer-dockerd.log /var/log/docker.log; do
+    if [ -n "$f" ] && [ -r "$f" ]; then
+      tail -n 5000 "$f"
+    fi
+  done
+}
 plugin_log() {
-  local id
+  local id lines
   id=$(docker plugin inspect -f '{{.Id}}' "$plugin" 2>/dev/null) || return 0
+  lines=$(daemon_log | grep "plugin=$id" | tail -n 15) || true
+  if [ -z "$lines" ]; then
+    echo "no log lines of the plugin in journald, /var/log/baktainer-dockerd.log or /var/log/docker.log;" \
+      "run again with BT_DEMO_DOCKERD_LOG=<the daemon's log file>" >&2
+    return 0
+  fi
   echo "the plugin's last log lines (the engine logs them at level=error; the real level is inside msg):" >&2
-  { journalctl -u docker --no-pager -n 2000 2>/dev/null || cat /var/log/docker.log 2>/dev/null || true; } |
-    grep "plugin=$id" | tail -n 15 >&2 || true
+  echo "$lines" >&2
 }
 
 if [ "${1:-}" = clean ]; then
-  docker rm -f "$db" >/dev/null 2>&1 || true
+  docker rm -f -v "$db" >/dev/null 2>&1 || true # -v: its anonymous data volume too
   docker plugin rm -f "$plugin" >/dev/null 2>&1 || true
-  echo "removed the demo database and the plugin; the archives stay in $data/volumes/$vol"
+  echo "removed the demo database (and its data volume) and the plugin; the archives stay in $data/volumes/$vol"
   exit 0
 fi
 
@@ -49,7 +76,8 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "port $port is taken on 127.0.0.1; run again with BT_DEMO_PORT=<free port>" >&2
   exit 1
 fi
-docker plugin set "$plugin" data.source="$data" BT_HEALTH_PORT="$port" BT_SELECTOR="$selector" BT_CRON="@every 1m"
+docker plugin set "$plugin" data.source="$data" docker-socket.source="$socket" \
+  BT_HEALTH_PORT="$port" BT_SELECTOR="$selector" BT_CRON="$cron"
 say "docker plugin enable $plugin"
 docker plugin enable "$plugin" >/dev/null
 for i in $(seq 1 60); do
@@ -71,7 +99,7 @@ docker volume create -d "$plugin" -o retention.count=5 "$vol" >/dev/null
 docker volume inspect -f '    {{.Name}}: driver {{.Driver}}, status {{json .Status}}' "$vol"
 
 step "a labelled Postgres container ($db) with some data"
-docker rm -f "$db" >/dev/null 2>&1 || true
+docker rm -f -v "$db" >/dev/null 2>&1 || true
 docker run -d --name "$db" --network none \
   -e POSTGRES_PASSWORD=demo-password -e POSTGRES_DB=shop \
   -l baktainer.backup=true -l baktainer.db.engine=postgres -l baktainer.name=shop \
@@ -103,11 +131,16 @@ say "docker run --rm -v $vol:/backups:ro ... cat $rel | zstd -dc | head"
 docker run --rm --network none -v "$vol:/backups:ro" --entrypoint cat "$image" "/backups/$rel" |
   zstd -dc | grep -m4 -E '^(-- PostgreSQL|CREATE TABLE|COPY)'
 
-step "done: the plugin keeps backing up $db every minute"
+step "done: the plugin keeps backing up $db ($cron)"
 cat <<EOF
     every attempt (the plugin's agent):  curl -s 127.0.0.1:$port/api/v1/backups
     the archives, on the host:           ls -R $data/volumes/$vol
     the archives, read-only elsewhere:   docker run --rm --network none -v $vol:/backups:ro $image ls -R /backups
     restore one:                         $repo/bin/baktainer restore $data/$archive --container NAME
     remove the demo's database, plugin:  scripts/demo.sh clean
+
+    The plugin stays installed with the demo's settings: BT_SELECTOR=$selector (only the
+    demo's container) and BT_CRON=$cron. To keep it and let it back up every labelled
+    container on its default schedule (BT_CRON's default, 0 0 * * *), clear both:
+    back up every labelled container: docker plugin disable -f $plugin && docker plugin set $plugin BT_SELECTOR= BT_CRON= && docker plugin enable $plugin
 EOF

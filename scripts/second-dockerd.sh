@@ -33,6 +33,20 @@ running_pid() {
   [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
 }
 
+# close_inherited_fds closes every descriptor above 2 of the current shell. The
+# daemon outlives whoever started it, and would hold what they hold open for ever:
+# this script's own lock, and a caller's `flock /tmp/baktainer-docker.lock` (the
+# lock every Docker test waits for, which flock(1) leaves open in its command).
+close_inherited_fds() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then
+      eval "exec $fd>&-" 2>/dev/null || true
+    fi
+  done
+}
+
 start() {
   if answers; then
     return 0
@@ -47,16 +61,19 @@ start() {
     rm -f "$pidfile"
     echo '{}' >"$base/daemon.json" # never pick up /etc/docker/daemon.json
     log "starting dockerd on $sock (data $data, log $logfile)"
-    setsid nohup dockerd \
-      --config-file "$base/daemon.json" \
-      --data-root "$data" \
-      --exec-root "$base/exec" \
-      --pidfile "$pidfile" \
-      -H "$host" \
-      --bridge="$bridge" --iptables=false --ip6tables=false --ip-masq=false \
-      --containerd-namespace baktainer-test \
-      --containerd-plugins-namespace baktainer-test-plugins \
-      >>"$logfile" 2>&1 </dev/null 9>&- &
+    (
+      close_inherited_fds
+      exec setsid nohup dockerd \
+        --config-file "$base/daemon.json" \
+        --data-root "$data" \
+        --exec-root "$base/exec" \
+        --pidfile "$pidfile" \
+        -H "$host" \
+        --bridge="$bridge" --iptables=false --ip6tables=false --ip-masq=false \
+        --containerd-namespace baktainer-test \
+        --containerd-plugins-namespace baktainer-test-plugins \
+        >>"$logfile" 2>&1 </dev/null
+    ) &
   fi
   for _ in $(seq 1 120); do
     if answers; then

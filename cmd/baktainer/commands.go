@@ -62,6 +62,11 @@ var commands = map[string]command{
 		example: "baktainer prune /backups --count 7 --dry-run", run: runPrune},
 	"keygen": {summary: "write a new age identity file and print its public key (for BT_ENCRYPTION_RECIPIENTS)",
 		usage: "--output FILE", example: "baktainer keygen --output /root/baktainer-key.txt", run: runKeygen},
+	"volume": {summary: "change a backup volume's options through the plugin's API",
+		usage: "set NAME KEY=VALUE... [--via URL]", example: "baktainer volume set pg-backups retention.count=30",
+		subcommands: []string{"set"}, run: runVolume},
+	"volume set": {summary: "change (KEY=VALUE) or unset (KEY=) a backup volume's options; they apply from the next backup",
+		usage: "NAME KEY=VALUE... [--via URL]", example: "baktainer volume set pg-backups retention.count=30 recipients="},
 	"version": {summary: "print the version", usage: "", example: "baktainer version", run: runVersion},
 }
 

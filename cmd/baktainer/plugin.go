@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,7 +54,8 @@ func parsePluginPaths(args []string) (pluginPaths, error) {
 // plugin socket and the agent (discovery, schedules, backups onto the volumes,
 // and its HTTP server with /health) in one process. When it cannot start (a bad
 // setting, a data mount that is not its own) it does not exit: it refuses every
-// volume request and answers /health with the reason, so the user sees why.
+// use of a volume and answers its HTTP routes 503 with the reason, so the user
+// sees why.
 func runPlugin(ctx context.Context, env *runEnv, args []string) error {
 	paths, err := parsePluginPaths(args)
 	if err != nil {
@@ -109,27 +111,47 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 	}
 	a.AddHealthCheck("volume_driver", vols.Check)
 	addSettingsCheck(a, cfg)
+	a.AddHealthCheck("volume_directories", vols.CheckDirectories)
+	a.Server().Handle(plugin.OptionsRoute, vols.OptionsHandler())
 	if err := attachWeb(a); err != nil {
 		return nil, nil, err
 	}
 	return a, plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver")), nil
 }
 
-// refuse serves a plugin that cannot start until ctx ends: every volume request
-// and /health answer reason.
+// refuse serves a plugin that cannot start until ctx ends: the volume driver
+// refuses every use of a volume with reason (and keeps answering for the volumes
+// it holds, see plugin.Refusing), and /health answers reason.
 func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg config.Config, reason error) error {
 	reason = fmt.Errorf("baktainer plugin cannot start: %w", reason)
 	log.WithError(reason).Error("refusing every request until the plugin is fixed and enabled again")
+	driver := plugin.NewRefusing(reason, plugin.Config{DataDir: paths.DataDir, MountDir: paths.MountDir,
+		Log: log.WithField("component", "volume-driver")})
 	tasks := []task{{"volume driver", func(ctx context.Context) error {
-		return serveDriver(ctx, plugin.Refusing{Reason: reason}.Handler(), paths.Socket)
+		return serveDriver(ctx, driver.Handler(), paths.Socket)
 	}}}
 	if addr := cfg.Server.Addr(); cfg.Server.Enabled && cfg.Server.Port != 0 {
-		health := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()))
-		})
-		tasks = append(tasks, task{"health server", func(ctx context.Context) error { return serveHealth(ctx, addr, health) }})
+		h := refusingHTTP(reason)
+		tasks = append(tasks, task{"HTTP server", func(ctx context.Context) error { return serveRefusingHTTP(ctx, addr, h) }})
 	}
 	return runTasks(ctx, tasks)
+}
+
+// refusingHTTP answers /health in its own format and every other route (the API,
+// /status, /metrics, the dashboard) 503 with the reason in the API's error form,
+// so that `backup --via`, a browser or a Prometheus scrape says why.
+func refusingHTTP(reason error) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": reason.Error()})
+	})
+	return mux
 }
 
 // serveDriver answers the engine's volume requests on the plugin socket until ctx ends.
@@ -150,15 +172,15 @@ func serveDriver(ctx context.Context, h *volume.Handler, socket string) error {
 	return fmt.Errorf("plugin socket %s: %w", socket, err)
 }
 
-// serveHealth serves h on addr until ctx ends.
-func serveHealth(ctx context.Context, addr string, h http.Handler) error {
+// serveRefusingHTTP serves h on addr until ctx ends. Every answer is short: the
+// timeouts cut off clients that send or read slowly.
+func serveRefusingHTTP(ctx context.Context, addr string, h http.Handler) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("health server (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", err)
+		return fmt.Errorf("HTTP server (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /health", h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	stop := context.AfterFunc(ctx, func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -166,7 +188,7 @@ func serveHealth(ctx context.Context, addr string, h http.Handler) error {
 	})
 	defer stop()
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("health server on %s: %w", addr, err)
+		return fmt.Errorf("HTTP server on %s: %w", addr, err)
 	}
 	return nil
 }

@@ -1,15 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/plugin"
 )
 
 func TestParsePluginPaths(t *testing.T) {
@@ -90,5 +100,68 @@ func TestConfigJSONDeclaresEverySetting(t *testing.T) {
 	}
 	if !slices.Equal(manifest.Entrypoint, []string{"/baktainer", "plugin"}) {
 		t.Errorf("entrypoint = %q", manifest.Entrypoint)
+	}
+}
+
+// `baktainer volume set` changes a volume's options through the plugin's API
+// and prints what changed; the plugin's refusal is the command's error.
+func TestVolumeSet(t *testing.T) {
+	dir := t.TempDir()
+	vols, err := plugin.Open(context.Background(), plugin.Config{DataDir: filepath.Join(dir, "data"), MountDir: filepath.Join(dir, "mnt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vols.Create(context.Background(), "pg", map[string]string{"retention.count": "3"}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(plugin.OptionsRoute, vols.OptionsHandler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	run := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := runVolume(context.Background(), &runEnv{stdout: &out, stderr: io.Discard, log: logrus.NewEntry(logrus.New())},
+			append(args, "--via", srv.URL))
+		return out.String(), err
+	}
+	out, err := run("set", "pg", "retention.count=14", "consumers=rw")
+	if err != nil || out != "volume pg: consumers=rw (was unset)\nvolume pg: retention.count=14 (was 3)\n" {
+		t.Fatalf("volume set: %q %v", out, err)
+	}
+	if info, _ := vols.Get(context.Background(), "pg"); *info.Options.Retention.Count != 14 || !info.Options.ConsumersWrite {
+		t.Errorf("options after volume set: %+v", info.Options)
+	}
+	if out, err := run("set", "pg", "retention.count=14"); err != nil || out != "volume pg: nothing changed\n" {
+		t.Errorf("volume set to the same value: %q %v", out, err)
+	}
+	if _, err := run("set", "pg", "retention.count=many"); err == nil || !strings.Contains(err.Error(), `option retention.count ="many"`) {
+		t.Errorf("volume set with a bad value: %v", err)
+	}
+	for _, args := range [][]string{{"set", "pg"}, {"set", "pg", "retention.count"}, {"get", "pg"}} {
+		if _, err := run(args...); !errors.Is(err, errUsage) {
+			t.Errorf("volume %v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// Every /health example in README.md and docs/PLUGIN.md shows the body as it is:
+// "checks" a list of {"check", "ok", "detail"} objects (issue 17.10: PLUGIN.md
+// showed {"checks":{"docker":"up"}}).
+func TestDocsShowHealthAsItIs(t *testing.T) {
+	item := regexp.MustCompile(`\{"check":"[a-z_]+","ok":(true|false),"detail":"[^"]*"\}`)
+	for _, doc := range []string{"../../README.md", "../../docs/PLUGIN.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			_, after, found := strings.Cut(strings.ReplaceAll(line, " ", ""), `"checks":`)
+			if !found {
+				continue
+			}
+			if !strings.HasPrefix(after, "[") || !item.MatchString(after) {
+				t.Errorf("%s:%d: /health's checks are a list of {check, ok, detail}: %s", doc, i+1, strings.TrimSpace(line))
+			}
+		}
 	}
 }
