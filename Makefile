@@ -99,6 +99,12 @@ registry:
 # The plugin tests push to a local registry: build it before the tests start.
 test-integration: registry
 
+## swarm-images: the Swarm node (Docker-in-Docker) and rollout job images (scripts/build-dind-image.sh, cached)
+.PHONY: swarm-images
+swarm-images: rig
+	scripts/build-dind-image.sh
+images: swarm-images
+
 # ── Health, status, metrics and the dashboard (docs/METRICS.md) ─────────────────
 .PHONY: browser promtool
 

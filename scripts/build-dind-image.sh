@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Builds baktainer-test/dind, the image of a Docker-in-Docker Swarm node for the
-# multi-node tests (scripts/swarm-nodes.sh), from Debian packages only (no registry
-# is reachable on the test machines): a debootstrapped bookworm rootfs with
-# Debian's docker.io, iptables and ca-certificates, imported once as a base image,
-# plus the node's entrypoint (scripts/images/dind/).
+# Builds the images of the multi-node Swarm tests from Debian packages only (no
+# registry is reachable on the test machines), from a debootstrapped bookworm
+# rootfs with Debian's docker.io, iptables and ca-certificates, imported once as
+# a base image:
+#   baktainer-test/dind        a Docker-in-Docker Swarm node (scripts/swarm-nodes.sh):
+#                              the base plus its entrypoint (scripts/images/dind/)
+#   baktainer-test/docker-cli  the rollout job's image (scripts/swarm-rollout.sh), what
+#                              docker:cli is to users: FROM scratch with the base's
+#                              docker CLI, dash as sh and the C library (~48 MB, so
+#                              loading it into every node is quick)
 #
-# The same image is the Swarm rollout job's image in the tests: it has the docker
-# CLI and sh, which is all scripts/swarm-rollout.sh's job needs.
-#
-# Idempotent and quick the second time: the image is rebuilt only when the package
+# Idempotent and quick the second time: the images are rebuilt only when the package
 # list or a file under scripts/images/dind changes, and the rootfs tarball is kept
 # in $BAKTAINER_CACHE (outside the repository). Talks to the daemon DOCKER_HOST names.
 set -euo pipefail
@@ -17,7 +19,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${BAKTAINER_CACHE:-/var/cache/baktainer}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=docker.io,iptables,ca-certificates,tini,procps
-tag=baktainer-test/dind:latest
 
 # The base tag changes whenever the package list changes, so a stale cache is never used.
 base_version=$(echo "$packages" | sha256sum | cut -c1-12)
@@ -57,11 +58,16 @@ if ! image_exists "$base_tag"; then
 fi
 
 files_hash=$( (echo "$base_tag"; find "$here/images/dind" -type f | sort | xargs cat) | sha256sum | cut -c1-12)
-if image_exists "$tag" && [ "$(docker image inspect -f '{{index .Config.Labels "baktainer-test.hash"}}' "$tag")" = "$files_hash" ]; then
-  exit 0
-fi
-log "building $tag"
-DOCKER_BUILDKIT=0 docker build -q --network none --build-arg BASE="$base_tag" --label baktainer-test.hash="$files_hash" \
-  -t "$tag" "$here/images/dind" >/dev/null 2>"$cache/build-dind.log" || {
-  cat "$cache/build-dind.log" >&2; exit 1; }
-log "$tag ready"
+# tag, then its Dockerfile under scripts/images/dind
+for spec in dind:latest=Dockerfile docker-cli:latest=cli.Dockerfile; do
+  tag=baktainer-test/${spec%%=*}
+  dockerfile=$here/images/dind/${spec#*=}
+  if image_exists "$tag" && [ "$(docker image inspect -f '{{index .Config.Labels "baktainer-test.hash"}}' "$tag")" = "$files_hash" ]; then
+    continue
+  fi
+  log "building $tag"
+  DOCKER_BUILDKIT=0 docker build -q --network none --build-arg BASE="$base_tag" --label baktainer-test.hash="$files_hash" \
+    -t "$tag" -f "$dockerfile" "$here/images/dind" >/dev/null 2>"$cache/build-dind.log" || {
+    cat "$cache/build-dind.log" >&2; exit 1; }
+  log "$tag ready"
+done
