@@ -5,6 +5,7 @@ package integration
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,59 +30,20 @@ const swarmHealthPort = 8080
 func TestSwarmThreeNodes(t *testing.T) {
 	run := rig.RunID()
 	s := rig.StartSwarm(t, 3)
-	if ready := strings.Count(s.Docker(1, "node", "ls", "--format", "{{.Status}} {{.Availability}}"), "Ready Active"); ready != 3 {
-		t.Fatalf("docker node ls shows %d nodes Ready, want 3:\n%s", ready, s.Docker(1, "node", "ls"))
-	}
+	checkNodesReady(t, s, "after bring-up")
 	s.Load(2, rig.PostgresImage)
+	plugins := rolloutToEveryNode(t, s, run)
 
-	// The plugin, from a registry every node reaches, on every node.
-	ref := s.Registry() + "/baktainer:" + run
-	s.PushPlugin(ref, "swarm-"+run)
-	out := s.Rollout(ref, "BT_HEALTH_BIND=0.0.0.0", "BT_LOG_LEVEL=debug", "BT_BACKUP_RETRY_DELAY=1s")
-	plugins := map[int]*nodePlugin{}
-	for n := 1; n <= 3; n++ {
-		hostname := s.NodeHostname(n)
-		if !strings.Contains(out, hostname+": installing "+ref) || !strings.Contains(out, hostname+": baktainer is enabled at "+ref+" and serves volumes") {
-			t.Fatalf("the rollout did not install %s on %s:\n%s", ref, hostname, out)
-		}
-		if got := s.Docker(n, "plugin", "inspect", "-f", "{{.Enabled}} {{.PluginReference}}", "baktainer"); strings.TrimSpace(got) != "true "+ref {
-			t.Fatalf("node %d: plugin baktainer is %q, want enabled at %s", n, got, ref)
-		}
-		plugins[n] = newNodePlugin(t, s, n, swarmHealthPort)
-		if v := plugins[n].health(); v != "swarm-"+run {
-			t.Fatalf("node %d: the plugin reports version %q", n, v)
-		}
-	}
-
-	// The documented stack: a labelled Postgres pinned to node 2, backed up
-	// onto a volume made there.
+	// The documented stack: a labelled Postgres pinned to node 2, backed up by
+	// node 2's plugin onto a volume made there.
 	vol := "app-db-backups-" + run
 	s.Docker(2, "volume", "create", "-d", "baktainer", vol)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "db_password.txt"), []byte("swarm-Secret-"+run+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stack, service := "app"+run, "app"+run+"_db"
-	deployStack(t, s, stackFile(t, dir), stack,
-		"DB_IMAGE="+rig.PostgresImage, "DB_NODE="+s.NodeHostname(2), "BACKUP_VOLUME="+vol)
-	t.Cleanup(func() { _, _ = s.TryDocker(1, "stack", "rm", stack) })
+	service, pg := deployPinnedStack(t, s, run, vol)
 	dc2 := s.Client(2)
-	pg := s.ServiceTaskContainer(2, service, 2*time.Minute)
-	rig.WaitFor(t, dc2, pg, 90*time.Second, "pg_isready", "--quiet", "-h", "127.0.0.1")
 	rig.Psql(t, dc2, pg, "postgres", "app", seedSQL)
 	want := tableContents(t, dc2, pg)
-
-	att := plugins[2].backup(pg)
-	if att.Outcome != agent.Succeeded || att.Name != "app-db" {
-		t.Fatalf("node 2: backup of %s: %+v\n%s", pg, att, plugins[2].log())
-	}
-	archives := nodeArchives(t, s, 2, vol)
-	if len(archives) != 1 {
-		t.Fatalf("volume %s on node 2 holds %v, want one archive", vol, archives)
-	}
-	archive := archives[0]
+	archive := backupOnNode(t, s, plugins[2], pg, vol)
 	checkReadOnlyConsumer(t, s, vol, archive)
-
 	fresh := rig.StartPostgres(t, dc2, rig.ContainerSpec{Name: "swarm-restored",
 		Env: []string{"POSTGRES_PASSWORD=restore-Secret-2", "POSTGRES_DB=app"}})
 	restoreInto(t, s, 2, archive, fresh)
@@ -96,6 +58,88 @@ func TestSwarmThreeNodes(t *testing.T) {
 	}
 	s.WaitNodeStatus(2, "Down", 2*time.Minute)
 	repinToNode3(t, s, service, vol, kept, want, plugins[3])
+
+	// The rig replaces the lost host: an empty node 2 joins again, and the
+	// swarm lists three Ready nodes, the lost one's entry gone.
+	s.Up()
+	checkNodesReady(t, s, "after node 2 was replaced")
+	if vols := s.Docker(2, "volume", "ls", "-q"); strings.TrimSpace(vols) != "" {
+		t.Fatalf("the new node 2 has volumes: %s", vols)
+	}
+}
+
+// checkNodesReady: `docker node ls` on the manager lists the swarm's nodes,
+// each once, each Ready and Active.
+func checkNodesReady(t *testing.T, s *rig.Swarm, phase string) {
+	t.Helper()
+	nodes := strings.TrimSpace(s.Docker(1, "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}}"))
+	lines := strings.Split(nodes, "\n")
+	for n := 1; n <= s.Nodes(); n++ {
+		if !slices.Contains(lines, s.NodeHostname(n)+" Ready Active") {
+			t.Fatalf("%s: node %d is not Ready in docker node ls:\n%s", phase, n, nodes)
+		}
+	}
+	if len(lines) != s.Nodes() {
+		t.Fatalf("%s: docker node ls lists %d nodes, want %d:\n%s", phase, len(lines), s.Nodes(), nodes)
+	}
+}
+
+// rolloutToEveryNode pushes the plugin to a registry every node reaches and
+// installs it on every node with scripts/swarm-rollout.sh; it returns each
+// node's plugin, answering /health with the version pushed.
+func rolloutToEveryNode(t *testing.T, s *rig.Swarm, run string) map[int]*nodePlugin {
+	t.Helper()
+	ref := s.Registry() + "/baktainer:" + run
+	s.PushPlugin(ref, "swarm-"+run)
+	out := s.Rollout(ref, "BT_HEALTH_BIND=0.0.0.0", "BT_LOG_LEVEL=debug", "BT_BACKUP_RETRY_DELAY=1s")
+	plugins := map[int]*nodePlugin{}
+	for n := 1; n <= s.Nodes(); n++ {
+		hostname := s.NodeHostname(n)
+		if !strings.Contains(out, hostname+": installing "+ref) || !strings.Contains(out, hostname+": baktainer is enabled at "+ref+" and serves volumes") {
+			t.Fatalf("the rollout did not install %s on %s:\n%s", ref, hostname, out)
+		}
+		if got := s.Docker(n, "plugin", "inspect", "-f", "{{.Enabled}} {{.PluginReference}}", "baktainer"); strings.TrimSpace(got) != "true "+ref {
+			t.Fatalf("node %d: plugin baktainer is %q, want enabled at %s", n, got, ref)
+		}
+		plugins[n] = newNodePlugin(t, s, n, swarmHealthPort)
+		if v := plugins[n].health(); v != "swarm-"+run {
+			t.Fatalf("node %d: the plugin reports version %q", n, v)
+		}
+	}
+	return plugins
+}
+
+// deployPinnedStack deploys docs/PLUGIN.md's stack pinned to node 2, with its
+// backups onto vol, and returns the service and its task's container, once
+// Postgres accepts connections.
+func deployPinnedStack(t *testing.T, s *rig.Swarm, run, vol string) (service, container string) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "db_password.txt"), []byte("swarm-Secret-"+run+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stack := "app" + run
+	deployStack(t, s, stackFile(t, dir), stack,
+		"DB_IMAGE="+rig.PostgresImage, "DB_NODE="+s.NodeHostname(2), "BACKUP_VOLUME="+vol)
+	t.Cleanup(func() { _, _ = s.TryDocker(1, "stack", "rm", stack) })
+	service = stack + "_db"
+	container = s.ServiceTaskContainer(2, service, 2*time.Minute)
+	rig.WaitFor(t, s.Client(2), container, 90*time.Second, "pg_isready", "--quiet", "-h", "127.0.0.1")
+	return service, container
+}
+
+// backupOnNode has the node's plugin back container up now and returns the
+// host path of the one archive it wrote onto vol, named after baktainer.name.
+func backupOnNode(t *testing.T, s *rig.Swarm, plugin *nodePlugin, container, vol string) string {
+	t.Helper()
+	if att := plugin.backup(container); att.Outcome != agent.Succeeded || att.Name != "app-db" {
+		t.Fatalf("node %d: backup of %s: %+v\n%s", plugin.node, container, att, plugin.log())
+	}
+	archives := nodeArchives(t, s, plugin.node, vol)
+	if len(archives) != 1 || !strings.Contains(archives[0], "/app-db/") {
+		t.Fatalf("volume %s on node %d holds %v, want one archive of app-db", vol, plugin.node, archives)
+	}
+	return archives[0]
 }
 
 // checkReadOnlyConsumer: a container on node 2 that mounts the backup volume
@@ -136,10 +180,5 @@ func repinToNode3(t *testing.T, s *rig.Swarm, service, vol, kept string, want ma
 	restoreInto(t, s, 3, kept, pg)
 	sameTables(t, "restored on node 3 after node 2 was lost", want, tableContents(t, dc3, pg))
 
-	if att := plugin.backup(pg); att.Outcome != agent.Succeeded || att.Name != "app-db" {
-		t.Fatalf("node 3: backup of the re-pinned service: %+v\n%s", att, plugin.log())
-	}
-	if archives := nodeArchives(t, s, 3, vol); len(archives) != 1 {
-		t.Fatalf("volume %s on node 3 holds %v, want one archive", vol, archives)
-	}
+	backupOnNode(t, s, plugin, pg, vol)
 }

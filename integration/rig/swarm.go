@@ -51,6 +51,16 @@ func StartSwarm(t testing.TB, n int) *Swarm {
 	return s
 }
 
+// Up runs scripts/swarm-nodes.sh up again: a destroyed node comes back with an
+// empty data root and joins the swarm again (its Down entry removed); nodes
+// that run are left as they are.
+func (s *Swarm) Up() {
+	s.t.Helper()
+	start := time.Now()
+	Script(s.t, nil, "swarm-nodes.sh", "up", strconv.Itoa(s.nodes))
+	s.t.Logf("swarm-nodes.sh up %d again in %s", s.nodes, time.Since(start).Round(100*time.Millisecond))
+}
+
 // Nodes is how many nodes the swarm was started with.
 func (s *Swarm) Nodes() int { return s.nodes }
 
