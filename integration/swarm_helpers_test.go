@@ -185,10 +185,11 @@ func stackFile(t *testing.T, dir string) string {
 	return path
 }
 
-// deployStack runs `docker stack deploy` of file on the manager with env.
+// deployStack runs `docker stack deploy` of file on the manager with env (it
+// returns once the services exist; their tasks start in the background).
 func deployStack(t *testing.T, s *rig.Swarm, file, stack string, env ...string) {
 	t.Helper()
-	cmd := exec.Command("docker", "-H", s.Manager(), "stack", "deploy", "--detach=true", "-c", file, stack)
+	cmd := exec.Command("docker", "-H", s.Manager(), "stack", "deploy", "-c", file, stack)
 	cmd.Dir = filepath.Dir(file)
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
