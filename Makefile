@@ -116,6 +116,12 @@ s3server:
 # The off-host copy tests run against a real S3 server.
 test-integration: s3server
 
+## swarm-images: the Swarm node (Docker-in-Docker) and rollout job images (scripts/build-dind-image.sh, cached)
+.PHONY: swarm-images
+swarm-images: rig
+	scripts/build-dind-image.sh
+images: swarm-images
+
 # ── Health, status, metrics and the dashboard (docs/METRICS.md) ─────────────────
 .PHONY: browser promtool
 

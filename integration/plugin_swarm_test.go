@@ -14,17 +14,13 @@ import (
 	"github.com/baktainer/baktainer/integration/rig"
 )
 
-// swarmCLIImage is the rollout job's image in the test: the Postgres test image
-// plus this machine's docker CLI (users use docker:cli, which cannot be pulled here).
-const swarmCLIImage = "baktainer-test/docker-cli:local"
-
 // TestSwarmRollout runs scripts/swarm-rollout.sh on a single-node swarm of the
 // second daemon: the global job installs the plugin from the registry, later
 // upgrades it keeping its data mount (quirk 6) and volumes, and a third run with
 // the same version changes nothing.
 func TestSwarmRollout(t *testing.T) {
 	run := rig.RunID()
-	host := rig.SecondDocker(t, rig.PostgresImage)
+	host := rig.SecondDocker(t, rig.PostgresImage, rig.DockerCLIImage)
 	registry := rig.Registry(t)
 	w := &pluginWorld{t: t, run: run, host: host, alias: "baktainer",
 		data:       filepath.Join("/var/lib/baktainer-test-data", "swarm-"+run),
@@ -37,7 +33,6 @@ func TestSwarmRollout(t *testing.T) {
 	w.docker("swarm", "init", "--advertise-addr", "127.0.0.1",
 		"--listen-addr", fmt.Sprintf("127.0.0.1:%d", rig.FreePort(t)), "--data-path-port", fmt.Sprint(rig.FreePort(t)))
 	t.Cleanup(func() { _, _ = rig.TryDockerCLI(host, "", "swarm", "leave", "--force") })
-	buildSwarmCLIImage(t, host)
 
 	ref1, ref2 := registry+"/baktainer:"+run+"-1", registry+"/baktainer:"+run+"-2"
 	for i, ref := range []string{ref1, ref2} {
@@ -46,7 +41,7 @@ func TestSwarmRollout(t *testing.T) {
 	}
 	tryRollout := func(ref string, settings ...string) (string, error) {
 		cmd := exec.Command(filepath.Join(rig.RepoRoot(), "scripts", "swarm-rollout.sh"), append([]string{ref}, settings...)...)
-		cmd.Env = append(os.Environ(), "DOCKER_HOST="+host, "BT_ROLLOUT_IMAGE="+swarmCLIImage,
+		cmd.Env = append(os.Environ(), "DOCKER_HOST="+host, "BT_ROLLOUT_IMAGE="+rig.DockerCLIImage,
 			"BT_ROLLOUT_DATA="+w.data, "BT_ROLLOUT_SOCKET="+w.socket(), "BT_ROLLOUT_TIMEOUT=180")
 		out, err := cmd.CombinedOutput()
 		t.Logf("swarm-rollout.sh %s: %v\n%s", ref, err, out)
@@ -99,24 +94,4 @@ func TestSwarmRollout(t *testing.T) {
 		t.Fatalf("after a failed rollout /health = %+v", h)
 	}
 	w.verify("after a failed rollout")
-}
-
-// buildSwarmCLIImage builds the rollout job's test image on the second daemon.
-func buildSwarmCLIImage(t *testing.T, host string) {
-	t.Helper()
-	dir := t.TempDir()
-	cli, err := exec.LookPath("docker")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rig.Run(t, nil, "cp", cli, filepath.Join(dir, "docker"))
-	dockerfile := "FROM " + rig.PostgresImage + "\nCOPY docker /usr/local/bin/docker\n"
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("docker", "-H", host, "build", "-q", "-t", swarmCLIImage, dir)
-	cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", swarmCLIImage, err, out)
-	}
 }

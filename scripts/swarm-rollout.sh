@@ -17,7 +17,8 @@
 # failed, after printing every node's log.
 #
 # Environment:
-#   BT_ROLLOUT_IMAGE   an image with the docker CLI and sh (default docker:cli)
+#   BT_ROLLOUT_IMAGE   an image with the docker CLI and sh (default docker:cli; the
+#                      tests use baktainer-test/docker-cli, scripts/build-dind-image.sh)
 #   BT_ROLLOUT_ALIAS   the plugin's name on the nodes (default baktainer)
 #   BT_ROLLOUT_DATA    data.source for new installs (default /var/lib/baktainer)
 #   BT_ROLLOUT_SOCKET  the nodes' Docker socket (default /var/run/docker.sock)
