@@ -74,7 +74,10 @@ func TestEnginePostgres(t *testing.T) {
 			{
 				Name:   "missing password file",
 				Labels: pgLabels(map[string]string{labels.PasswordFile: "/run/secrets/nothing_here"}),
-				Want:   []string{"label " + labels.PasswordFile, "/run/secrets/nothing_here"},
+				Want:   []string{"label " + labels.PasswordFile, "does not exist"},
+				// A credential label's value is never repeated: it may be a password
+				// pasted where the path belongs.
+				Secrets: []string{"/run/secrets/nothing_here"},
 			},
 			{
 				Name:   "bad label value",
