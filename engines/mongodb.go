@@ -90,9 +90,10 @@ func (c mongoConn) args(configPath string) []string {
 	if c.user.Value == "" {
 		return nil
 	}
-	args := []string{"--username", c.user.Value, "--authenticationDatabase", "admin"}
+	// --option=value: a value is one word, never read as an option.
+	args := []string{"--username=" + c.user.Value, "--authenticationDatabase=admin"}
 	if c.password.Value != "" {
-		args = append(args, "--config", configPath)
+		args = append(args, "--config="+configPath)
 	}
 	return args
 }
@@ -119,7 +120,7 @@ func (m MongoDB) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) err
 	}
 	cmd := append([]string{"mongodump", "--archive", "--quiet"}, c.args("/dev/stdin")...)
 	if db := m.Database(t); db != "all" {
-		cmd = append(cmd, "--db", db)
+		cmd = append(cmd, "--db="+db)
 	}
 	spec := docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Stdout: w}
 	if c.password.Value != "" && c.user.Value != "" {

@@ -78,12 +78,16 @@ func (Postgres) conn(ctx context.Context, ex Execer, t Target) (pgConn, error) {
 	return pgConn{user: user, database: db, password: password}, nil
 }
 
-// env passes the password the way libpq reads it, never in argv.
+// env passes the database and the password the way libpq reads them, never in
+// argv: libpq reads a --dbname value with "=" or a postgresql:// prefix as
+// connection settings (another host, to which it would send the password), but
+// PGDATABASE always as a plain name.
 func (c pgConn) env() []string {
-	if c.password.Value == "" {
-		return nil
+	env := []string{"PGDATABASE=" + c.database.Value}
+	if c.password.Value != "" {
+		env = append(env, "PGPASSWORD="+c.password.Value)
 	}
-	return []string{"PGPASSWORD=" + c.password.Value}
+	return env
 }
 
 // Dump implements Engine.
@@ -92,11 +96,13 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	if err != nil {
 		return err
 	}
-	// --clean --if-exists: the dump replaces what it restores, in a fresh or a used server.
-	cmd := []string{"pg_dump", "--username", c.user.Value, "--dbname", c.database.Value, "--no-password", "--clean", "--if-exists"}
+	// --clean --if-exists: the dump replaces what it restores, in a fresh or a used
+	// server. Values travel as --option=value (one word, never read as an option);
+	// the database in PGDATABASE (see env).
+	cmd := []string{"pg_dump", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
 	what := "database " + c.database.String()
 	if t.Spec.All {
-		cmd = []string{"pg_dumpall", "--username", c.user.Value, "--no-password", "--clean", "--if-exists"}
+		cmd = []string{"pg_dumpall", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
 		what = "every database (label " + labels.All + ")"
 	}
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})

@@ -80,6 +80,8 @@ func (Redis) conn(ctx context.Context, ex Execer, t Target) (redisConn, error) {
 }
 
 // cmd is a redis-cli command line; the password travels in REDISCLI_AUTH.
+// redis-cli knows no --option=value form, but takes the word after --user as the
+// user whatever it looks like, so a user "-x" cannot become an option.
 func (c redisConn) cmd(args ...string) []string {
 	cmd := []string{"redis-cli"}
 	if c.user.From != "default" {
