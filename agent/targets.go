@@ -67,7 +67,7 @@ func describe(e *entry, now time.Time, loc *time.Location, dests Destinations) T
 		info.Engine, info.Database = e.engine.Name(), e.engine.Database(e.target)
 	}
 	if e.problem != nil {
-		info.Problem = scrubAll(e.problem.Error(), secretsOf(e.target))
+		info.Problem = engines.Redact(e.problem.Error(), engines.Secrets(e.target)...)
 		info.Schedule = ""
 	} else {
 		info.NextRun = e.nextRun(now, loc)

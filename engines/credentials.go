@@ -102,48 +102,6 @@ func (e *secretFileError) As(target any) bool {
 	return true
 }
 
-// Scrub returns s with every non-empty secret replaced by [REDACTED]: the one
-// place messages lose their secrets before anyone sees them.
-func Scrub(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
-
-// redact returns err with every secret in its message replaced, keeping an
-// *docker.ExitError an *docker.ExitError so callers can still inspect the exit code.
-func redact(err error, secrets ...string) error {
-	if err == nil {
-		return nil
-	}
-	scrub := func(s string) string { return Scrub(s, secrets...) }
-	var exit *docker.ExitError
-	if errors.As(err, &exit) {
-		clean := *exit
-		clean.Stderr = scrub(exit.Stderr)
-		if msg := scrub(err.Error()); msg != err.Error() || clean.Stderr != exit.Stderr {
-			return &redactedError{msg: msg, cause: &clean}
-		}
-		return err
-	}
-	if msg := scrub(err.Error()); msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
-}
-
-// redactedError carries a scrubbed message and a scrubbed cause.
-type redactedError struct {
-	msg   string
-	cause error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.cause }
-
 // setting is a value and where it came from, so an error can point the user at the
 // label or variable to fix.
 type setting struct {

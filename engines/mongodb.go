@@ -109,7 +109,7 @@ func (c mongoConn) config() ([]byte, error) {
 
 func (c mongoConn) fail(t Target, what string, err error) error {
 	return redact(fmt.Errorf("container %s: %s as user %s, password from %s: %w",
-		t.Container.Name, what, c.user, c.password.From, err), c.password.Value)
+		t.Container.Name, what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value)...)
 }
 
 // Dump implements Engine.

@@ -171,7 +171,7 @@ func (m MySQL) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})
 	if err != nil {
 		return redact(fmt.Errorf("container %s: %s of %s as user %s, password from %s: %w",
-			t.Container.Name, tool, what, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, tool, what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
 }
@@ -204,7 +204,7 @@ func (m MySQL) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) e
 	err = rt.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: in, Stdout: io.Discard})
 	if err != nil {
 		return redact(fmt.Errorf("container %s: %s restore into database %s as user %s, password from %s: %w",
-			t.Container.Name, client, c.database, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, client, c.database, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	}
 	if err != nil {
 		return redact(fmt.Errorf("container %s: %s of %s as user %s, password from %s: %w",
-			t.Container.Name, cmd[0], what, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, cmd[0], what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
 }
