@@ -264,7 +264,9 @@ func (a *Agent) scrubAttempt(err error, att Attempt) string {
 
 // scrub takes t's secrets out of msg (a label problem: it may quote a credential
 // label's value).
-func (a *Agent) scrub(msg string, t engines.Target) string { return engines.Redact(msg, engines.Secrets(t)...) }
+func (a *Agent) scrub(msg string, t engines.Target) string {
+	return engines.Redact(msg, engines.Secrets(t)...)
+}
 
 func newAttemptID() string {
 	b := make([]byte, 6)
