@@ -126,7 +126,7 @@ func (a *Agent) execute(keys []string, att Attempt) {
 func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error {
 	tctx, cancel := context.WithTimeout(ctx, a.cfg.BackupTimeout)
 	defer cancel()
-	t, eng, err := Resolve(tctx, a.dc, a.engines, att.ContainerID)
+	t, eng, err := a.resolve(tctx, att.ContainerID)
 	a.remember(att.ID, t)
 	if err != nil {
 		return err

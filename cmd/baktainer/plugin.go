@@ -124,7 +124,7 @@ func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg confi
 	}}}
 	if addr := cfg.Server.Addr(); cfg.Server.Enabled && cfg.Server.Port != 0 {
 		health := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()))
+			agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()), true)
 		})
 		tasks = append(tasks, task{"health server", func(ctx context.Context) error { return serveHealth(ctx, addr, health) }})
 	}
@@ -157,7 +157,9 @@ func serveHealth(ctx context.Context, addr string, h http.Handler) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /health", h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	lim := agent.DefaultHTTPLimits() // the agent's timeouts and connection limit
+	l = lim.Listener(l)
+	srv := lim.Server(mux)
 	stop := context.AfterFunc(ctx, func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
