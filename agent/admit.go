@@ -47,7 +47,7 @@ func (a *Agent) admit(ctx context.Context, c docker.Container) {
 	}
 	e := newEntry(c, a.engines, a.cfg.Schedule)
 	var missing error
-	e.destination, missing = a.locate(ctx, e)
+	e.destination, missing = locate(ctx, a.dests, e)
 	replaced := a.targets.register(e, a.fire)
 	log := a.log.WithFields(logrus.Fields{"container": c.Name, "name": e.name()})
 	st := a.status(e, time.Now())
@@ -96,10 +96,10 @@ func (a *Agent) forget(ctx context.Context, id, why string) {
 
 // locate says which destination e's archives go to, and why they cannot be
 // written there now (nil when they can), without creating anything.
-func (a *Agent) locate(ctx context.Context, e *entry) (string, error) {
+func locate(ctx context.Context, dests Destinations, e *entry) (string, error) {
 	lctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	return a.dests.Locate(lctx, e.target)
+	return dests.Locate(lctx, e.target)
 }
 
 // destinationProblem is e's locate error for reports; "" when none, or when e is
@@ -108,7 +108,7 @@ func (a *Agent) destinationProblem(ctx context.Context, e *entry) string {
 	if e.problem != nil {
 		return ""
 	}
-	if _, err := a.locate(ctx, e); err != nil {
+	if _, err := locate(ctx, a.dests, e); err != nil {
 		return a.scrub(err.Error(), e.target)
 	}
 	return ""

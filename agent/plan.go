@@ -34,31 +34,10 @@ func Plan(ctx context.Context, dc *docker.Client, reg *engines.Registry, dests D
 	}
 	// Oldest first, as the agent admits them: the older of two keeps a shared name.
 	slices.SortFunc(inspected, func(x, y docker.Container) int { return x.Created.Compare(y.Created) })
-	planner := &Agent{cfg: cfg, dc: dc, engines: reg, dests: dests}
-	var planned []*entry
+	p := planner{dc: dc, reg: reg, dests: dests, cfg: cfg, now: now}
 	out := make([]PlanEntry, 0, len(inspected))
 	for _, c := range inspected {
-		if cfg.RequireContainerLabels {
-			own, ignored, err := ContainerOwnLabels(ctx, dc, c)
-			if err != nil || own.Labels[labels.Backup] != "true" {
-				out = append(out, PlanEntry{Name: c.Name, Container: c.Name, ContainerID: c.ID, Destination: "-",
-					Problem: imageOnlyProblem(c, ignored, err)})
-				continue
-			}
-			c = own
-		}
-		e := newEntry(c, reg, cfg.Schedule)
-		var missing error
-		e.destination, missing = planner.locate(ctx, e)
-		if holder := nameHolder(e, slices.Values(planned)); holder != nil {
-			e.problem = nameConflict(e, holder)
-		}
-		planned = append(planned, e)
-		info := describe(e, e.firstRun(now, cfg.Location), dests)
-		if missing != nil && e.problem == nil {
-			info.DestinationProblem = planner.scrub(missing.Error(), e.target)
-		}
-		out = append(out, info)
+		out = append(out, p.plan(ctx, c))
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Name != out[j].Name {
@@ -67,4 +46,38 @@ func Plan(ctx context.Context, dc *docker.Client, reg *engines.Registry, dests D
 		return out[i].Container < out[j].Container
 	})
 	return out, nil
+}
+
+// planner makes the plan's entries one container at a time, oldest first.
+type planner struct {
+	dc      *docker.Client
+	reg     *engines.Registry
+	dests   Destinations
+	cfg     config.Config
+	now     time.Time
+	planned []*entry // so far, for name conflicts
+}
+
+// plan is what the agent would register for c.
+func (p *planner) plan(ctx context.Context, c docker.Container) PlanEntry {
+	if p.cfg.RequireContainerLabels {
+		own, ignored, err := ContainerOwnLabels(ctx, p.dc, c)
+		if err != nil || own.Labels[labels.Backup] != "true" {
+			return PlanEntry{Name: c.Name, Container: c.Name, ContainerID: c.ID, Destination: "-",
+				Problem: imageOnlyProblem(c, ignored, err)}
+		}
+		c = own
+	}
+	e := newEntry(c, p.reg, p.cfg.Schedule)
+	var missing error
+	e.destination, missing = locate(ctx, p.dests, e)
+	if holder := nameHolder(e, slices.Values(p.planned)); holder != nil {
+		e.problem = nameConflict(e, holder)
+	}
+	p.planned = append(p.planned, e)
+	info := describe(e, e.firstRun(p.now, p.cfg.Location), p.dests)
+	if missing != nil && e.problem == nil {
+		info.DestinationProblem = scrubTarget(missing.Error(), e.target)
+	}
+	return info
 }

@@ -264,7 +264,10 @@ func (a *Agent) scrubAttempt(err error, att Attempt) string {
 
 // scrub takes t's secrets out of msg (a label problem: it may quote a credential
 // label's value).
-func (a *Agent) scrub(msg string, t engines.Target) string {
+func (a *Agent) scrub(msg string, t engines.Target) string { return scrubTarget(msg, t) }
+
+// scrubTarget takes t's secrets out of msg, as whole words (engines.Redact).
+func scrubTarget(msg string, t engines.Target) string {
 	return engines.Redact(msg, engines.Secrets(t)...)
 }
 
