@@ -26,17 +26,23 @@ func ContainerOwnLabels(ctx context.Context, dc *docker.Client, c docker.Contain
 	if err != nil {
 		return c, nil, fmt.Errorf("container %s: cannot tell its own labels from its image's: %w", c.Name, err)
 	}
-	own := maps.Clone(c.Labels)
 	var ignored []string
-	for k, v := range c.Labels {
+	c.Labels, ignored = withoutImageLabels(c.Labels, imageLabels)
+	return c, ignored, nil
+}
+
+// withoutImageLabels returns the container's labels without the baktainer.* ones
+// its image carries with the same value, and the names of those, sorted.
+func withoutImageLabels(containerLabels, imageLabels map[string]string) (own map[string]string, ignored []string) {
+	own = maps.Clone(containerLabels)
+	for k, v := range containerLabels {
 		if iv, ok := imageLabels[k]; ok && iv == v && strings.HasPrefix(k, labelPrefix) {
 			delete(own, k)
 			ignored = append(ignored, k)
 		}
 	}
 	slices.Sort(ignored)
-	c.Labels = own
-	return c, ignored, nil
+	return own, ignored
 }
 
 // ownLabels applies BT_REQUIRE_CONTAINER_LABELS to c: c with its image's
