@@ -36,6 +36,19 @@ func (a *Agent) Targets() []TargetStatus {
 	return out
 }
 
+// CheckedTargets is Targets with each target's DestinationProblem.
+func (a *Agent) CheckedTargets(ctx context.Context) []TargetStatus {
+	now := time.Now()
+	entries := a.targets.snapshot()
+	out := make([]TargetStatus, 0, len(entries))
+	for _, e := range entries {
+		s := a.status(e, now)
+		s.DestinationProblem = a.destinationProblem(ctx, e)
+		out = append(out, s)
+	}
+	return out
+}
+
 // admit registers a resolved container, reports label problems, and runs its
 // on_start backup when it is new. A container whose only baktainer labels come
 // from its image (BT_REQUIRE_CONTAINER_LABELS) is not a target.
