@@ -59,8 +59,8 @@ func TestAgentRequireContainerLabels(t *testing.T) {
 			if _, ok := ta.target(fromImage); ok != tc.imageOnly {
 				t.Errorf("container %s, labelled by its image only: registered = %t, want %t", fromImage, ok, tc.imageOnly)
 			}
-			if !tc.imageOnly && !ta.logs.Contains(labels.Backup) {
-				t.Errorf("the ignored image labels were not logged:\n%s", ta.logs.String())
+			if logged := ta.logs.Contains("BT_REQUIRE_CONTAINER_LABELS") && ta.logs.Contains(fromImage); logged == tc.imageOnly {
+				t.Errorf("the ignored image labels logged: %t, want %t:\n%s", logged, !tc.imageOnly, ta.logs.String())
 			}
 		})
 	}
