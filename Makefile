@@ -24,15 +24,23 @@ test: lint test-unit test-fuzz test-integration
 test-unit:
 	$(GO) test -tags '$(BUILDTAGS)' -count=1 ./...
 
-## test-fuzz: each fuzz target of the store for FUZZTIME (a few seconds in CI;
-## `make test-fuzz FUZZTIME=10m` for a long run). Inputs that find new paths are
-## kept in Go's cache, so each run starts where the last one stopped.
+## test-fuzz: each fuzz target for FUZZTIME (a few seconds in CI; `make test-fuzz
+## FUZZTIME=10m` for a long run). Inputs that find new paths are kept in Go's
+## cache, so each run starts where the last one stopped. One PACKAGE:TARGET a line.
 FUZZTIME     ?= 4s
-FUZZ_TARGETS := FuzzOpen FuzzVerify FuzzReadMeta
+FUZZ_TARGETS := \
+	./store/:FuzzOpen \
+	./store/:FuzzVerify \
+	./store/:FuzzReadMeta \
+	./config/:FuzzSettings \
+	./labels/:FuzzLabels \
+	./legacy/:FuzzReadMeta \
+	./legacy/:FuzzOpenEncryptedGzip
 test-fuzz:
-	@for target in $(FUZZ_TARGETS); do \
-	  echo "fuzz $$target for $(FUZZTIME)"; \
-	  $(GO) test -tags '$(BUILDTAGS)' -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x ./store/ || exit 1; \
+	@for entry in $(FUZZ_TARGETS); do \
+	  pkg=$${entry%%:*}; target=$${entry#*:}; \
+	  echo "fuzz $$target in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -tags '$(BUILDTAGS)' -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 50x $$pkg || exit 1; \
 	done
 
 ## test-integration: starts Docker and builds the test images if needed, then runs integration/
@@ -98,6 +106,14 @@ registry:
 
 # The plugin tests push to a local registry: build it before the tests start.
 test-integration: registry
+
+.PHONY: s3server
+## s3server: the S3-compatible test server (SeaweedFS) built from its Go module (cached in /var/cache/baktainer/s3)
+s3server:
+	scripts/s3-server.sh build
+
+# The off-host copy tests run against a real S3 server.
+test-integration: s3server
 
 # ── Health, status, metrics and the dashboard (docs/METRICS.md) ─────────────────
 .PHONY: browser promtool

@@ -65,6 +65,11 @@ func (a *Agent) admit(ctx context.Context, c docker.Container) {
 	log := a.log.WithFields(logrus.Fields{"container": c.Name, "name": e.name()})
 	st := a.status(e, time.Now())
 	a.obs.registered(st)
+	if replaced == nil {
+		for _, w := range e.target.Spec.Warnings { // unknown labels: backed up all the same
+			a.warn(e, a.scrub(w.String(), e.target))
+		}
+	}
 	if e.problem != nil {
 		if replaced == nil || replaced.problem == nil || replaced.problem.Error() != e.problem.Error() {
 			a.warn(e, "not scheduled until its labels are fixed: "+a.scrub(e.problem.Error(), e.target))

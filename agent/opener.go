@@ -66,5 +66,5 @@ func (a *Agent) options(d Destination) store.Options {
 // policy is the retention of t's archives in d: the agent's, then the
 // destination's overrides, then the target's labels.
 func (a *Agent) policy(d Destination, t engines.Target) store.Policy {
-	return a.cfg.Retention.WithOverrides(d.Retention).WithOverrides(t.Spec.Retention)
+	return a.cfg.Policy(d.Retention, t.Spec.Retention)
 }

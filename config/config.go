@@ -1,7 +1,8 @@
 // Package config is baktainer's one typed configuration, read from the BT_*
 // environment once at start and validated with errors that name the variable. Every
 // variable is described once, in vars.go; that table drives parsing, defaults,
-// `baktainer config check` and docs/CONFIG.md.
+// `baktainer config check` and docs/CONFIG.md. Values are parsed by package parse,
+// the same parsers the labels and the plugin's volume options use.
 package config
 
 import (
@@ -36,7 +37,7 @@ type Config struct {
 	Compression      store.Compression // BT_COMPRESSION
 	CompressionLevel store.Level       // BT_COMPRESSION_LEVEL
 	Encryption       store.Encryption  // BT_ENCRYPTION_*
-	Retention        store.Policy      // BT_RETENTION_*
+	Retention        store.Policy      // BT_RETENTION_*, BT_MIN_FREE_SPACE_GB
 
 	Notify notify.Settings
 	Server Server
@@ -47,7 +48,8 @@ type Config struct {
 
 	DefaultVolume string // BT_DEFAULT_VOLUME: in the plugin, the volume of targets without baktainer.volume
 
-	sources map[string]string // variable → "env" or "default", for Effective
+	sources  map[string]string // variable → "env" or "default", for Effective
+	warnings []Warning         // unknown and unsupported BT_* variables
 }
 
 // Server configures the agent's HTTP server (API, and later health and metrics).
@@ -76,16 +78,39 @@ const DefaultBackupDir = "/backups"
 // Lookup reads one variable; os.LookupEnv is the real one.
 type Lookup func(name string) (string, bool)
 
-// FromEnv loads the configuration from the process environment.
-func FromEnv() (Config, error) { return Load(os.LookupEnv) }
+// FromEnv loads the configuration from the process environment, with a warning
+// for every BT_* variable baktainer does not read. overrides ("NAME=value", as
+// command-line flags give them) win over the environment.
+func FromEnv(overrides ...string) (Config, error) {
+	return LoadEnviron(append(os.Environ(), overrides...))
+}
+
+// LoadEnviron loads the configuration from "NAME=value" entries (os.Environ's
+// form; a later entry wins), with a warning for every BT_* variable baktainer does
+// not read: most are typos that would otherwise silently change nothing.
+func LoadEnviron(environ []string) (Config, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if name, value, ok := strings.Cut(kv, "="); ok {
+			env[name] = value
+		}
+	}
+	c, err := Load(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
+	c.warnings = unknownVars(env)
+	return c, err
+}
 
 // Load reads every variable through lookup, applies defaults and validates. It
-// returns, joined, one *Error per problem, so a user fixes them all at once.
+// returns, joined, one *Error per problem, so a user fixes them all at once; the
+// Config holds every setting that was valid (defaults for the others).
 func Load(lookup Lookup) (Config, error) {
 	c := Config{sources: map[string]string{}}
 	var errs []error
 	for _, v := range vars {
 		raw, ok := lookup(v.Name)
+		if ok && raw != "" && strings.TrimSpace(raw) == "" && v.refusesBlank() {
+			errs = append(errs, &Error{Var: v.Name, Problem: "is set but blank: unset it or give it a value"})
+		}
 		raw = strings.TrimSpace(raw)
 		source := "env"
 		if !ok || raw == "" {
@@ -99,15 +124,13 @@ func Load(lookup Lookup) (Config, error) {
 			errs = append(errs, &Error{Var: v.Name, Problem: err.Error()})
 		}
 	}
-	if err := c.loadEncryption(lookup); err != nil {
-		errs = append(errs, err)
-	}
-	if err := c.loadPolicy(lookup); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.loadEncryption(lookup)...)
 	errs = append(errs, c.validate()...)
 	return c, errors.Join(errs...)
 }
+
+// minAPITokenLength keeps BT_API_TOKEN out of reach of guessing.
+const minAPITokenLength = 16
 
 // validate checks what depends on more than one variable.
 func (c *Config) validate() []error {
@@ -115,14 +138,51 @@ func (c *Config) validate() []error {
 	if c.StateDir == "" {
 		c.StateDir = strings.TrimRight(c.BackupDir, "/") + "/.baktainer"
 	}
-	if c.Server.APIToken != "" && len(c.Server.APIToken) < 16 {
-		errs = append(errs, &Error{Var: "BT_API_TOKEN", Problem: "is too short; use at least 16 characters (e.g. `openssl rand -hex 24`)"})
+	if c.Server.APIToken != "" && len(c.Server.APIToken) < minAPITokenLength {
+		errs = append(errs, &Error{Var: "BT_API_TOKEN", Problem: fmt.Sprintf(
+			"is too short; use at least %d characters (e.g. `openssl rand -hex 24`)", minAPITokenLength)})
 	}
 	return errs
 }
 
 // Source says where a variable's value came from: "env" or "default".
 func (c Config) Source(name string) string { return c.sources[name] }
+
+// ProblemsWith keeps, of the problems Load returned, those with the named
+// variables: a command that reads only a few settings is not stopped by a
+// mistake in another one.
+func ProblemsWith(err error, names ...string) error {
+	var kept []error
+	for _, e := range flatten(err) {
+		var ce *Error
+		if !errors.As(e, &ce) {
+			kept = append(kept, e)
+			continue
+		}
+		for _, name := range names {
+			if ce.Var == name {
+				kept = append(kept, e)
+				break
+			}
+		}
+	}
+	return errors.Join(kept...)
+}
+
+// flatten lists the leaves of an errors.Join tree.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
 
 func joinHostPort(host string, port int) string {
 	if strings.Contains(host, ":") {

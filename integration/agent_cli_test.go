@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/baktainer/baktainer/integration/rig"
+	"github.com/baktainer/baktainer/store"
 )
 
 // The agent's commands, as the real binary runs them: `plan` shows what would be
@@ -58,6 +59,25 @@ func TestAgentCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("config check warns", func(t *testing.T) {
+		// #10.7: a typo must not quietly mean plaintext archives.
+		_, errOut, code := runBaktainer(t, []string{"BT_ENCRYPTION_RECIPIENT=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, "config", "check")
+		if code != 1 || !strings.Contains(errOut, "BT_ENCRYPTION_RECIPIENT: not a baktainer setting (ignored); did you mean BT_ENCRYPTION_RECIPIENTS?") {
+			t.Errorf("config check with a typo: exit %d, stderr:\n%s", code, errOut)
+		}
+		_, errOut, code = runBaktainer(t, []string{"BT_ENCRYPTION_PASSPHRASE= "}, "config", "check")
+		if code != 1 || !strings.Contains(errOut, "BT_ENCRYPTION_PASSPHRASE: is set but blank") {
+			t.Errorf("config check with a blank passphrase: exit %d, stderr:\n%s", code, errOut)
+		}
+	})
+
+	t.Run("help", func(t *testing.T) {
+		out, errOut, code := runBaktainer(t, nil, "help", "backup")
+		if code != 0 || !strings.Contains(out, "--via") || !strings.Contains(out, "Example:") || !strings.Contains(out, "retention") {
+			t.Errorf("help backup: exit %d:\n%s%s", code, out, errOut)
+		}
+	})
+
 	t.Run("backup --via", func(t *testing.T) {
 		reg, _ := standinRegistry()
 		token := "via-token-0123456789abcdef"
@@ -82,4 +102,56 @@ func TestAgentCommands(t *testing.T) {
 			t.Errorf("--via of an unknown container: exit %d: %s", code, errOut)
 		}
 	})
+}
+
+// #10.6: `baktainer backup` applies the retention policy the agent applies after
+// a backup (BT_RETENTION_*, then the container's baktainer.retention.* labels),
+// never removing the archive it just wrote.
+func TestBackupCommandAppliesRetention(t *testing.T) {
+	dc := rig.Docker(t)
+	run := rig.RunID()
+	name := "cli-retention-" + run
+	c := rig.Start(t, dc, rig.ContainerSpec{Name: "agent-cli-retention", Image: rig.SQLiteImage, Labels: map[string]string{
+		"baktainer.backup": "true", "baktainer.db.engine": "sqlite", "baktainer.db.name": "/data/app.db",
+		"baktainer.name": name, "baktainer.retention.count": "2", rig.RunLabel: run}})
+	rig.Exec(t, dc, c, nil, nil, "chown", rig.SQLiteUser, "/data")
+	rig.SQLite(t, dc, c, "/data/app.db", "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+	dir := t.TempDir()
+	var planted []string
+	for days := 3; days >= 1; days-- { // three earlier backups, oldest first
+		planted = append(planted, plantArchive(t, dir, name, time.Now().Add(-time.Duration(days)*24*time.Hour)))
+	}
+	out, errOut, code := runBaktainer(t, []string{"BT_BACKUP_DIR=" + dir, "BT_RETENTION_COUNT=1"}, "backup", c)
+	archive := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(archive, filepath.Join(dir, name)) {
+		t.Fatalf("backup: exit %d, out %q:\n%s", code, out, errOut)
+	}
+	// The label (count 2) wins over BT_RETENTION_COUNT=1, as in the agent: the new
+	// archive and the newest earlier one stay.
+	for path, want := range map[string]bool{archive: true, planted[2]: true, planted[1]: false, planted[0]: false} {
+		if _, err := os.Stat(path); (err == nil) != want {
+			t.Errorf("%s: present=%v, want %v (stderr:\n%s)", path, err == nil, want, errOut)
+		}
+	}
+	if !strings.Contains(errOut, "retention applied") {
+		t.Errorf("backup does not say it applied retention:\n%s", errOut)
+	}
+}
+
+// plantArchive commits a small archive of name created at when under dir, as an
+// earlier backup would have.
+func plantArchive(t *testing.T, dir, name string, when time.Time) string {
+	t.Helper()
+	p, err := store.Create(dir, store.Meta{Name: name, Engine: "sqlite", Created: when}, "sqlite", store.Options{Compression: store.None})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Write([]byte("SQLite format 3\x00 earlier backup")); err != nil {
+		t.Fatal(err)
+	}
+	path, _, err := p.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

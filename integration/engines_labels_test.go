@@ -70,24 +70,38 @@ func TestLabelsCheckAndBadLabels(t *testing.T) {
 		"baktainer.backup": "true", "baktainer.db.engine": "sqlite", "baktainer.db.name": "relative.db", "baktainer.db.all": "true",
 	})
 	noEngine := start("eng-labels-noengine", map[string]string{"baktainer.backup": "true"})
+	// #11.5, #11.6: values shaped like options, key=value settings or several
+	// words, and a name too long for the store, are refused before any run.
+	shapes := start("eng-labels-shapes", map[string]string{
+		"baktainer.backup": "true", "baktainer.db.engine": "postgres", "baktainer.db.name": "host=evil.example dbname=shop",
+		"baktainer.db.user": "-U", "baktainer.name": strings.Repeat("n", 150), "baktainer.volume": "my vol",
+	})
+	// An unknown label is a warning: the container is still a good target.
+	typo := start("eng-labels-typo", map[string]string{"baktainer.backup": "true", "baktainer.db.engine": "postgres",
+		"baktainer.db.name": "shop", "baktainer.retention.day": "7"})
 
 	t.Run("named containers", func(t *testing.T) {
-		out, _, code := engRun(t, nil, "labels", "check", good, bad, conflicting, noEngine)
+		out, _, code := engRun(t, nil, "labels", "check", good, bad, conflicting, noEngine, shapes)
 		if code == 0 {
 			t.Fatalf("labels check exited 0 with bad labels:\n%s", out)
 		}
 		for _, want := range []string{
 			good + ": ok (engine postgres, database shop)",
-			bad + ": 4 problem(s)",
+			bad + ": 3 problem(s)",
 			`label baktainer.db.engine="oracle": unknown engine`,
 			`label baktainer.db.all="maybe": must be true or false`,
 			`label baktainer.compress="lz4": must be zstd, gzip, none`,
-			"label baktainer.db.nmae: unknown baktainer label",
+			"  - warning: label baktainer.db.nmae: not a baktainer label (ignored); did you mean baktainer.db.name?",
 			conflicting + ": 2 problem(s)",
 			`label baktainer.db.name="relative.db": must be the database file's absolute path`,
 			"label baktainer.db.all=\"true\": sqlite backs up one database file",
 			noEngine + ": 1 problem(s)",
 			"label baktainer.db.engine: is missing",
+			shapes + ": 4 problem(s)",
+			`label baktainer.db.name="host=evil.example dbname=shop": must not contain '='`,
+			`label baktainer.db.user="-U": must not start with '-'`,
+			`label baktainer.name="nnnnnnnnnn`, `": must be 1 to 128 characters long`,
+			`label baktainer.volume="my vol": may hold only letters, digits`,
 		} {
 			if !strings.Contains(out, want) {
 				t.Errorf("labels check output lacks %q:\n%s", want, out)
@@ -102,7 +116,7 @@ func TestLabelsCheckAndBadLabels(t *testing.T) {
 		if code == 0 {
 			t.Fatalf("labels check exited 0 with bad labels:\n%s", out)
 		}
-		for _, c := range []string{good, bad, conflicting, noEngine} {
+		for _, c := range []string{good, bad, conflicting, noEngine, shapes, typo} {
 			if !strings.Contains(out, c+": ") {
 				t.Errorf("labels check without names skipped %s:\n%s", c, out)
 			}
@@ -111,6 +125,11 @@ func TestLabelsCheckAndBadLabels(t *testing.T) {
 	t.Run("all good", func(t *testing.T) {
 		if out, errOut, code := engRun(t, nil, "labels", "check", good); code != 0 {
 			t.Fatalf("labels check of a well-labelled container exited %d:\n%s%s", code, out, errOut)
+		}
+		out, errOut, code := engRun(t, nil, "labels", "check", typo)
+		want := typo + ": ok (engine postgres, database shop)\n  - warning: label baktainer.retention.day: not a baktainer label (ignored); did you mean baktainer.retention.days?\n"
+		if code != 0 || out != want {
+			t.Fatalf("labels check of a container with a typo: exit %d, want 0 and\n%s\ngot:\n%s%s", code, want, out, errOut)
 		}
 	})
 	t.Run("backup refuses", func(t *testing.T) {
@@ -126,6 +145,13 @@ func TestLabelsCheckAndBadLabels(t *testing.T) {
 		}
 		if strings.Contains(errOut, "Label-Secret-9") {
 			t.Error("the backup error printed the password label's value")
+		}
+		if files := rig.ListFiles(t, dir); len(files) != 0 {
+			t.Errorf("a refused backup left files: %v", files)
+		}
+		_, errOut, code = engRun(t, []string{"BT_BACKUP_DIR=" + dir}, "backup", shapes)
+		if code == 0 || !strings.Contains(errOut, `label baktainer.db.name="host=evil.example dbname=shop"`) {
+			t.Errorf("backup of a container whose db.name is a conninfo: exit %d:\n%s", code, errOut)
 		}
 		if files := rig.ListFiles(t, dir); len(files) != 0 {
 			t.Errorf("a refused backup left files: %v", files)

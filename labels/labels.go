@@ -5,11 +5,13 @@ package labels
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/baktainer/baktainer/parse"
 )
 
 // The labels baktainer reads. Those marked "new" did not exist in the Ruby tool.
@@ -52,14 +54,20 @@ type Spec struct {
 	OnStart      bool
 	Volume       string
 	Retention    Retention
+	// Warnings are what Parse noticed without refusing it (an unknown
+	// baktainer.* label, most likely a typo): the container is still backed up,
+	// and `labels check`, the log and /status say so.
+	Warnings []Warning
 }
 
 // Retention holds the per-container overrides of the retention policy; nil: not set.
+// Days are whole days (at most parse.MaxDays), the others counts of archives.
 type Retention struct {
 	Days, Count, Daily, Weekly, Monthly *int
 }
 
-// Error is one problem with one label. It never repeats the value of a secret label.
+// Error is one problem with one label. It never repeats the value of a credential
+// label (password_file too: a password is sometimes pasted where its path belongs).
 type Error struct {
 	Label   string
 	Value   string
@@ -67,11 +75,20 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Value == "" || e.Label == Password {
+	if e.Value == "" || e.Label == Password || e.Label == PasswordFile {
 		return fmt.Sprintf("label %s: %s", e.Label, e.Problem)
 	}
 	return fmt.Sprintf("label %s=%q: %s", e.Label, e.Value, e.Problem)
 }
+
+// Warning is a label baktainer does not read but does not refuse either: a
+// typo must never cost a backup. It never repeats the label's value.
+type Warning struct {
+	Label   string
+	Problem string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("label %s: %s", w.Label, w.Problem) }
 
 var engineAliases = map[string]string{
 	"postgres": "postgres", "postgresql": "postgres",
@@ -93,7 +110,8 @@ func CanonicalEngine(value string) string {
 }
 
 // Parse reads every baktainer.* label. It returns the spec and, joined, one *Error
-// for each problem found: it does not stop at the first, so a user fixes them all at once.
+// for each problem found: it does not stop at the first, so a user fixes them all at
+// once. Labels it does not know are warnings in Spec.Warnings, not errors.
 func Parse(labels map[string]string) (Spec, error) {
 	p := parser{labels: labels}
 	var s Spec
@@ -103,28 +121,45 @@ func Parse(labels map[string]string) (Spec, error) {
 			p.fail(Engine, v, "is empty; use one of postgres, postgresql, mysql, mariadb, sqlite, mongodb, redis")
 		}
 	}
-	s.Database = p.text(Database)
-	s.User = p.text(User)
+	if s.Engine == "sqlite" {
+		s.Database = p.checked(Database, sqlitePath) // a file path inside the container
+	} else {
+		s.Database = p.checked(Database, parse.Identifier)
+	}
+	s.User = p.checked(User, parse.Identifier)
 	s.Password = labels[Password]
-	s.PasswordFile = p.text(PasswordFile)
-	if s.PasswordFile != "" && !strings.HasPrefix(s.PasswordFile, "/") {
-		p.fail(PasswordFile, s.PasswordFile, "must be an absolute path inside the container, e.g. /run/secrets/db_password")
-	}
+	s.PasswordFile = p.checked(PasswordFile, secretPath)
 	s.All = p.boolean(All)
-	s.Name = p.text(Name)
-	if s.Name != "" && !validName(s.Name) {
-		p.fail(Name, s.Name, "may hold only letters, digits, '.', '_' and '-', and must not start with '.'")
-	}
+	s.Name = p.checked(Name, parse.BackupName)
 	s.Compress = p.compression()
 	s.Schedule = p.schedule()
 	s.OnStart = p.boolean(OnStart)
-	s.Volume = p.text(Volume)
+	s.Volume = p.checked(Volume, parse.VolumeName)
 	s.Retention = Retention{
-		Days: p.count(KeepDays), Count: p.count(KeepCount),
-		Daily: p.count(KeepDaily), Weekly: p.count(KeepWeekly), Monthly: p.count(KeepMonthly),
+		Days: p.count(KeepDays, parse.Days), Count: p.count(KeepCount, keep),
+		Daily: p.count(KeepDaily, keep), Weekly: p.count(KeepWeekly, keep), Monthly: p.count(KeepMonthly, keep),
 	}
-	p.unknown()
+	s.Warnings = p.unknown()
 	return s, errors.Join(p.errs...)
+}
+
+// keep parses a retention count: 0 to parse.MaxKeep archives.
+func keep(s string) (int, error) { return parse.Count(s, 0, parse.MaxKeep) }
+
+// sqlitePath checks a SQLite database label: the file's absolute path.
+func sqlitePath(s string) error {
+	if err := parse.AbsolutePath(s); err != nil {
+		return errors.New("must be the database file's absolute path inside the container, e.g. /data/app.db")
+	}
+	return nil
+}
+
+// secretPath checks a password file label: an absolute path inside the container.
+func secretPath(s string) error {
+	if err := parse.AbsolutePath(s); err != nil {
+		return fmt.Errorf("%w inside the container, e.g. /run/secrets/db_password", err)
+	}
+	return nil
 }
 
 type parser struct {
@@ -144,29 +179,39 @@ func (p *parser) text(label string) string {
 	return strings.TrimSpace(v)
 }
 
+// checked reads a text label and checks its shape; a refused value is not kept.
+func (p *parser) checked(label string, check func(string) error) string {
+	v := p.text(label)
+	if v == "" {
+		return ""
+	}
+	if err := check(v); err != nil {
+		p.fail(label, v, err.Error())
+		return ""
+	}
+	return v
+}
+
 func (p *parser) boolean(label string) bool {
 	v, ok := p.labels[label]
 	if !ok {
 		return false
 	}
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "true", "yes", "1", "on":
-		return true
-	case "false", "no", "0", "off":
-		return false
+	b, err := parse.Bool(v)
+	if err != nil {
+		p.fail(label, v, err.Error())
 	}
-	p.fail(label, v, "must be true or false")
-	return false
+	return b
 }
 
-func (p *parser) count(label string) *int {
+func (p *parser) count(label string, parseCount func(string) (int, error)) *int {
 	v, ok := p.labels[label]
 	if !ok {
 		return nil
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < 0 {
-		p.fail(label, v, "must be a whole number, 0 or more")
+	n, err := parseCount(v)
+	if err != nil {
+		p.fail(label, v, err.Error())
 		return nil
 	}
 	return &n
@@ -206,35 +251,29 @@ func (p *parser) schedule() string {
 	return v
 }
 
-var known = map[string]bool{
-	Backup: true, Engine: true, Database: true, User: true, Password: true, PasswordFile: true,
-	All: true, Name: true, Compress: true, Schedule: true, OnStart: true, Volume: true,
-	KeepDays: true, KeepCount: true, KeepDaily: true, KeepWeekly: true, KeepMonthly: true,
+// Known lists every label Parse reads, sorted.
+func Known() []string {
+	known := []string{All, Backup, Compress, Database, Engine, Name, OnStart, Password, PasswordFile,
+		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, Volume}
+	sort.Strings(known)
+	return known
 }
 
-// unknown reports baktainer.* labels that baktainer does not read: most are typos
-// that would otherwise be silently ignored.
-func (p *parser) unknown() {
-	var names []string
+// unknown warns about baktainer.* labels that baktainer does not read: most are
+// typos, named with the nearest known label. The container is still backed up.
+func (p *parser) unknown() []Warning {
+	known := Known()
+	var out []Warning
 	for label := range p.labels {
-		if strings.HasPrefix(label, Prefix) && !known[label] {
-			names = append(names, label)
+		if !strings.HasPrefix(label, Prefix) || slices.Contains(known, label) {
+			continue
 		}
-	}
-	sort.Strings(names)
-	for _, label := range names {
-		p.fail(label, "", "unknown baktainer label (a typo?)")
-	}
-}
-
-func validName(s string) bool {
-	if s == "" || s[0] == '.' {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return false
+		problem := "not a baktainer label (ignored)"
+		if nearest, ok := parse.Closest(label, known); ok {
+			problem += "; did you mean " + nearest + "?"
 		}
+		out = append(out, Warning{Label: label, Problem: problem})
 	}
-	return true
+	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out
 }

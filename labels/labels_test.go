@@ -31,7 +31,7 @@ func TestParse(t *testing.T) {
 		{
 			name:     "every problem at once",
 			labels:   map[string]string{Backup: "sure", Engine: " ", Schedule: "every day", Compress: "lz4", KeepDays: "-1", PasswordFile: "secret.txt", Name: "../x", "baktainer.db.nmae": "app"},
-			problems: []string{Backup, Engine, PasswordFile, Name, Compress, Schedule, KeepDays, "baktainer.db.nmae"},
+			problems: []string{Backup, Engine, PasswordFile, Name, Compress, Schedule, KeepDays},
 		},
 		{name: "empty value", labels: map[string]string{User: " "}, problems: []string{User}},
 	} {
@@ -55,10 +55,52 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// An unknown baktainer.* label is a warning naming the nearest known label; it
+// never stops the backup.
+func TestUnknownLabelsAreWarnings(t *testing.T) {
+	spec, err := Parse(map[string]string{Backup: "true", Engine: "postgres", "baktainer.db.nmae": "app",
+		"baktainer.retention.day": "7", "baktainer.zzzzzzzzzzz": "x", "com.example.other": "y"})
+	if err != nil {
+		t.Fatalf("unknown labels refused: %v", err)
+	}
+	var got []string
+	for _, w := range spec.Warnings {
+		got = append(got, w.String())
+	}
+	want := []string{
+		"label baktainer.db.nmae: not a baktainer label (ignored); did you mean baktainer.db.name?",
+		"label baktainer.retention.day: not a baktainer label (ignored); did you mean baktainer.retention.days?",
+		"label baktainer.zzzzzzzzzzz: not a baktainer label (ignored)",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || !spec.Backup || spec.Engine != "postgres" {
+		t.Errorf("warnings:\n%s\nwant:\n%s\nspec %+v", strings.Join(got, "\n"), strings.Join(want, "\n"), spec)
+	}
+}
+
+// Counts, days and booleans take the same words and limits as the settings.
+func TestLimits(t *testing.T) {
+	for _, tc := range []struct {
+		label, value string
+		ok           bool
+	}{
+		{KeepDays, "36500", true}, {KeepDays, "36501", false}, {KeepDays, "213504", false},
+		{KeepCount, "1000000", true}, {KeepCount, "1000001", false}, {KeepCount, "99999999999999999999", false},
+		{OnStart, "on", true}, {OnStart, "OFF", true}, {All, "enabled", false},
+	} {
+		_, err := Parse(map[string]string{tc.label: tc.value})
+		if (err == nil) != tc.ok {
+			t.Errorf("%s=%q: err = %v, want ok=%v", tc.label, tc.value, err, tc.ok)
+		}
+	}
+}
+
 func TestErrorNeverShowsPassword(t *testing.T) {
-	e := &Error{Label: Password, Value: "hunter2", Problem: "bad"}
-	if strings.Contains(e.Error(), "hunter2") {
-		t.Fatalf("%q shows the password", e.Error())
+	// password_file too: a password is sometimes pasted where its path belongs.
+	for _, label := range []string{Password, PasswordFile} {
+		e := &Error{Label: label, Value: "hunter2", Problem: "bad"}
+		if strings.Contains(e.Error(), "hunter2") || !strings.Contains(e.Error(), label) {
+			t.Errorf("%q shows the value of %s, or does not name it", e.Error(), label)
+		}
 	}
 }
 

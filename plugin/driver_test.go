@@ -110,7 +110,7 @@ func TestProtocolErrors(t *testing.T) {
 		{"Get", volume.GetRequest{Name: "../etc"}, `volume name "../etc"`},
 		{"Create", volume.CreateRequest{Name: "a/b"}, `volume name "a/b"`},
 		{"Create", volume.CreateRequest{Name: "bad", Options: map[string]string{"retention.days": "x", "size": "1G"}},
-			`option retention.days ="x": must be a whole number, 0 or more` + "\n" + "option size is not a baktainer volume option"},
+			`option retention.days ="x": must be a whole number of days from 0 to 36500` + "\n" + "option size is not a baktainer volume option"},
 		{"Create", volume.CreateRequest{Name: "vol", Options: map[string]string{"retention.days": "8"}}, "exists with other options"},
 		{"Mount", volume.MountRequest{Name: "vol"}, "mount without an ID"},
 		{"Unmount", volume.UnmountRequest{Name: "vol", ID: "never"}, `mount ID "never": plugin: backup volume not mounted by this ID`},

@@ -6,10 +6,10 @@ import (
 	"maps"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/parse"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -54,21 +54,23 @@ func ParseOptions(raw map[string]string) (Options, error) {
 	fail := func(key, problem string) {
 		problems = append(problems, fmt.Errorf("option %s %s", key, problem))
 	}
-	count := func(key string) *int {
+	// The same parsers, and limits, as the BT_RETENTION_* settings and labels.
+	keep := func(s string) (int, error) { return parse.Count(s, 0, parse.MaxKeep) }
+	count := func(key string, parseCount func(string) (int, error)) *int {
 		v, ok := raw[key]
 		if !ok {
 			return nil
 		}
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 0 {
-			fail(key, fmt.Sprintf("=%q: must be a whole number, 0 or more", v))
+		n, err := parseCount(v)
+		if err != nil {
+			fail(key, fmt.Sprintf("=%q: %v", v, err))
 			return nil
 		}
 		return &n
 	}
 	o.Retention = labels.Retention{
-		Days: count(OptRetentionDays), Count: count(OptRetentionCount),
-		Daily: count(OptRetentionDaily), Weekly: count(OptRetentionWeekly), Monthly: count(OptRetentionMonthly),
+		Days: count(OptRetentionDays, parse.Days), Count: count(OptRetentionCount, keep),
+		Daily: count(OptRetentionDaily, keep), Weekly: count(OptRetentionWeekly, keep), Monthly: count(OptRetentionMonthly, keep),
 	}
 	if v, ok := raw[OptRecipients]; ok {
 		for _, r := range strings.Split(v, ",") {
@@ -84,13 +86,11 @@ func ParseOptions(raw map[string]string) (Options, error) {
 		}
 	}
 	if v, ok := raw[OptRemoveArchives]; ok {
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "true", "yes", "1":
-			o.RemoveArchives = true
-		case "false", "no", "0":
-		default:
-			fail(OptRemoveArchives, fmt.Sprintf("=%q: must be true or false", v))
+		b, err := parse.Bool(v)
+		if err != nil {
+			fail(OptRemoveArchives, fmt.Sprintf("=%q: %v", v, err))
 		}
+		o.RemoveArchives = b
 	}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(knownOptions, key) {

@@ -15,7 +15,7 @@ import (
 
 // Encryption says who can open an archive. The zero value means "not encrypted".
 // Archives are age files: `age -d -i KEY` opens them. Build one with
-// RecipientEncryption, PassphraseEncryption or EncryptionFromEnv.
+// RecipientEncryption or PassphraseEncryption (config reads BT_ENCRYPTION_*).
 type Encryption struct {
 	// Recipients are the public keys (X25519 or SSH), or the one scrypt passphrase
 	// recipient, archives are encrypted to.

@@ -14,65 +14,8 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// The variables EncryptionFromEnv reads. Each pair is "the value" or "a file
-// holding it" (for Docker secrets); set at most one of a pair.
-const (
-	EnvRecipients     = "BT_ENCRYPTION_RECIPIENTS"
-	EnvRecipientsFile = "BT_ENCRYPTION_RECIPIENTS_FILE"
-	EnvPassphrase     = "BT_ENCRYPTION_PASSPHRASE"
-	EnvPassphraseFile = "BT_ENCRYPTION_PASSPHRASE_FILE"
-)
-
 // maxKeyFileSize bounds the key files read: real ones are well under a few KiB.
 const maxKeyFileSize = 1 << 20
-
-// EncryptionFromEnv builds the archives' encryption from the BT_ENCRYPTION_*
-// variables, read through lookup (os.LookupEnv in production). None set (or all
-// empty) means no encryption. Recipients and a passphrase are two modes: exactly
-// one may be set. Errors name the variable, never its value.
-func EncryptionFromEnv(lookup func(string) (string, bool)) (Encryption, error) {
-	get := func(name string) string {
-		v, _ := lookup(name)
-		return strings.TrimSpace(v)
-	}
-	recipients, recipientsFile := get(EnvRecipients), get(EnvRecipientsFile)
-	passphrase, passphraseFile := get(EnvPassphrase), get(EnvPassphraseFile)
-	switch {
-	case recipients != "" && recipientsFile != "":
-		return Encryption{}, fmt.Errorf("%s and %s are both set: set only one", EnvRecipients, EnvRecipientsFile)
-	case passphrase != "" && passphraseFile != "":
-		return Encryption{}, fmt.Errorf("%s and %s are both set: set only one", EnvPassphrase, EnvPassphraseFile)
-	case (recipients != "" || recipientsFile != "") && (passphrase != "" || passphraseFile != ""):
-		return Encryption{}, fmt.Errorf("both recipients (%s) and a passphrase (%s) are set: archives are encrypted one way, choose one (recipients are recommended: the agent then holds no secret)",
-			firstSet(recipients, EnvRecipients, EnvRecipientsFile), firstSet(passphrase, EnvPassphrase, EnvPassphraseFile))
-	case recipients != "":
-		return RecipientEncryption(EnvRecipients, SplitRecipients(recipients))
-	case recipientsFile != "":
-		list, err := ReadRecipientsFile(recipientsFile)
-		if err != nil {
-			return Encryption{}, fmt.Errorf("%s: %w", EnvRecipientsFile, err)
-		}
-		return RecipientEncryption(EnvRecipientsFile+" ("+recipientsFile+")", list)
-	case passphrase != "":
-		// Not trimmed: the variable is what the user typed, spaces included.
-		v, _ := lookup(EnvPassphrase)
-		return PassphraseEncryption(EnvPassphrase, v)
-	case passphraseFile != "":
-		p, err := ReadPassphraseFile(passphraseFile)
-		if err != nil {
-			return Encryption{}, fmt.Errorf("%s: %w", EnvPassphraseFile, err)
-		}
-		return PassphraseEncryption(EnvPassphraseFile+" ("+passphraseFile+")", p)
-	}
-	return Encryption{}, nil
-}
-
-func firstSet(value, name, fileName string) string {
-	if value != "" {
-		return name
-	}
-	return fileName
-}
 
 // ReadRecipientsFile reads a recipients file: one public key per line, "#" comments
 // and blank lines ignored (the format of `age -R FILE`; commas also separate).

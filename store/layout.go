@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/baktainer/baktainer/parse"
 )
 
 // Archives live at <root>/<name>/<YYYY-MM-DD>/<name>-<timestamp>.<ext>[.zst|.gz][.age],
@@ -33,16 +35,12 @@ func isSidecar(base string) bool {
 	return strings.HasSuffix(base, ChecksumExt) || strings.HasSuffix(base, MetaExt)
 }
 
-// checkName accepts the backup names the baktainer.name label accepts: they become
-// a directory and the start of file names.
+// checkName accepts the backup names the baktainer.name label accepts (one rule,
+// parse.BackupName, whose length cap keeps every file name derived from a name
+// under 255 bytes): they become a directory and the start of file names.
 func checkName(name string) error {
-	if name == "" || name[0] == '.' || len(name) > 200 {
-		return fmt.Errorf("store: invalid archive name %q: must be 1 to 200 characters and not start with '.'", name)
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return fmt.Errorf("store: invalid archive name %q: only letters, digits, '.', '_' and '-' are allowed", name)
-		}
+	if err := parse.BackupName(name); err != nil {
+		return fmt.Errorf("store: invalid archive name %q: %w", name, err)
 	}
 	return nil
 }

@@ -3,11 +3,8 @@ package store
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/baktainer/baktainer/labels"
 )
 
 // Policy says which archives of one backup name to keep. Zero fields are off; the
@@ -33,78 +30,32 @@ type Policy struct {
 	MinFreeBytes uint64
 }
 
-// The variables PolicyFromEnv reads.
-const (
-	EnvRetentionDays    = "BT_RETENTION_DAYS"
-	EnvRetentionCount   = "BT_RETENTION_COUNT"
-	EnvRetentionDaily   = "BT_RETENTION_DAILY"
-	EnvRetentionWeekly  = "BT_RETENTION_WEEKLY"
-	EnvRetentionMonthly = "BT_RETENTION_MONTHLY"
-	EnvMinFreeSpaceGB   = "BT_MIN_FREE_SPACE_GB"
-)
-
 // day is the unit of MaxAge in variables and labels.
 const day = 24 * time.Hour
 
 // gigabyte is the unit of BT_MIN_FREE_SPACE_GB.
 const gigabyte = 1 << 30
 
-// PolicyFromEnv reads the retention variables through lookup (os.LookupEnv in
-// production); unset or empty ones are off. Errors name the variable.
-func PolicyFromEnv(lookup func(string) (string, bool)) (Policy, error) {
-	var p Policy
-	count := func(name string, into *int) error {
-		v, _ := lookup(name)
-		if v = strings.TrimSpace(v); v == "" {
-			return nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s=%q: must be a whole number, 0 or more", name, v)
-		}
-		*into = n
-		return nil
-	}
-	var days int
-	for _, f := range []struct {
-		name string
-		into *int
-	}{
-		{EnvRetentionDays, &days}, {EnvRetentionCount, &p.MaxCount},
-		{EnvRetentionDaily, &p.KeepDaily}, {EnvRetentionWeekly, &p.KeepWeekly}, {EnvRetentionMonthly, &p.KeepMonthly},
-	} {
-		if err := count(f.name, f.into); err != nil {
-			return Policy{}, err
-		}
-	}
-	p.MaxAge = time.Duration(days) * day
-	if v, _ := lookup(EnvMinFreeSpaceGB); strings.TrimSpace(v) != "" {
-		gb, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || gb < 0 || gb > 1<<30 {
-			return Policy{}, fmt.Errorf("%s=%q: must be a number of GB, 0 or more (e.g. 10 or 0.5)", EnvMinFreeSpaceGB, v)
-		}
-		p.MinFreeBytes = uint64(gb * gigabyte)
-	}
-	return p, nil
+// Overrides replace single rules of a Policy: a volume's options or a
+// container's labels (assembled by config.Policy). Nil fields leave the rule as
+// it is; a zero value turns it off.
+type Overrides struct {
+	MaxAge                                       *time.Duration
+	MaxCount, KeepDaily, KeepWeekly, KeepMonthly *int
 }
 
-// WithOverrides returns p with a container's baktainer.retention.* labels applied:
-// each label that is set replaces its setting, and 0 turns that rule off.
-func (p Policy) WithOverrides(r labels.Retention) Policy {
-	if r.Days != nil {
-		p.MaxAge = time.Duration(*r.Days) * day
+// WithOverrides returns p with every set field of o applied.
+func (p Policy) WithOverrides(o Overrides) Policy {
+	if o.MaxAge != nil {
+		p.MaxAge = *o.MaxAge
 	}
-	if r.Count != nil {
-		p.MaxCount = *r.Count
-	}
-	if r.Daily != nil {
-		p.KeepDaily = *r.Daily
-	}
-	if r.Weekly != nil {
-		p.KeepWeekly = *r.Weekly
-	}
-	if r.Monthly != nil {
-		p.KeepMonthly = *r.Monthly
+	for _, f := range []struct {
+		from *int
+		into *int
+	}{{o.MaxCount, &p.MaxCount}, {o.KeepDaily, &p.KeepDaily}, {o.KeepWeekly, &p.KeepWeekly}, {o.KeepMonthly, &p.KeepMonthly}} {
+		if f.from != nil {
+			*f.into = *f.from
+		}
 	}
 	return p
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/baktainer/baktainer/labels"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -122,60 +120,23 @@ func golden(t *testing.T, path, got string) {
 	}
 }
 
-func TestPolicyFromEnv(t *testing.T) {
-	for _, tc := range []struct {
-		env     map[string]string
-		want    Policy
-		wantErr string
-	}{
-		{nil, Policy{}, ""},
-		{map[string]string{EnvRetentionDays: "7", EnvRetentionCount: " 10 "}, Policy{MaxAge: 7 * day, MaxCount: 10}, ""},
-		{map[string]string{EnvRetentionDaily: "7", EnvRetentionWeekly: "4", EnvRetentionMonthly: "12"}, Policy{KeepDaily: 7, KeepWeekly: 4, KeepMonthly: 12}, ""},
-		{map[string]string{EnvMinFreeSpaceGB: "0.5"}, Policy{MinFreeBytes: 1 << 29}, ""},
-		{map[string]string{EnvRetentionDays: ""}, Policy{}, ""},
-		{map[string]string{EnvRetentionDays: "seven"}, Policy{}, `BT_RETENTION_DAYS="seven": must be a whole number`},
-		{map[string]string{EnvRetentionCount: "-1"}, Policy{}, `BT_RETENTION_COUNT="-1"`},
-		{map[string]string{EnvRetentionMonthly: "1.5"}, Policy{}, `BT_RETENTION_MONTHLY="1.5"`},
-		{map[string]string{EnvMinFreeSpaceGB: "lots"}, Policy{}, `BT_MIN_FREE_SPACE_GB="lots": must be a number of GB`},
-		{map[string]string{EnvMinFreeSpaceGB: "-2"}, Policy{}, `BT_MIN_FREE_SPACE_GB="-2"`},
-	} {
-		got, err := PolicyFromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%v: err = %v, want %q", tc.env, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("%v: %+v, %v; want %+v", tc.env, got, err, tc.want)
-		}
-	}
-}
-
 func TestWithOverrides(t *testing.T) {
 	n := func(v int) *int { return &v }
+	age := func(d time.Duration) *time.Duration { return &d }
 	base := Policy{MaxAge: 30 * day, MaxCount: 10, KeepDaily: 7, MinFreeBytes: 1 << 30}
 	for _, tc := range []struct {
 		name string
-		r    labels.Retention
+		o    Overrides
 		want Policy
 	}{
-		{"no labels", labels.Retention{}, base},
-		{"days and count", labels.Retention{Days: n(3), Count: n(2)}, Policy{MaxAge: 3 * day, MaxCount: 2, KeepDaily: 7, MinFreeBytes: 1 << 30}},
-		{"zero turns a rule off", labels.Retention{Days: n(0), Daily: n(0)}, Policy{MaxCount: 10, MinFreeBytes: 1 << 30}},
-		{"gfs", labels.Retention{Weekly: n(4), Monthly: n(12)}, Policy{MaxAge: 30 * day, MaxCount: 10, KeepDaily: 7, KeepWeekly: 4, KeepMonthly: 12, MinFreeBytes: 1 << 30}},
+		{"none", Overrides{}, base},
+		{"age and count", Overrides{MaxAge: age(3 * day), MaxCount: n(2)}, Policy{MaxAge: 3 * day, MaxCount: 2, KeepDaily: 7, MinFreeBytes: 1 << 30}},
+		{"zero turns a rule off", Overrides{MaxAge: age(0), KeepDaily: n(0)}, Policy{MaxCount: 10, MinFreeBytes: 1 << 30}},
+		{"gfs", Overrides{KeepWeekly: n(4), KeepMonthly: n(12)}, Policy{MaxAge: 30 * day, MaxCount: 10, KeepDaily: 7, KeepWeekly: 4, KeepMonthly: 12, MinFreeBytes: 1 << 30}},
 	} {
-		if got := base.WithOverrides(tc.r); got != tc.want {
+		if got := base.WithOverrides(tc.o); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
-	}
-	// Labels as the parser gives them.
-	spec, err := labels.Parse(map[string]string{labels.KeepCount: "3", labels.KeepMonthly: "6"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := base.WithOverrides(spec.Retention); got.MaxCount != 3 || got.KeepMonthly != 6 || got.MaxAge != base.MaxAge {
-		t.Errorf("from parsed labels: %+v", got)
 	}
 }
 

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
-	"os"
 	"strings"
 
 	"github.com/baktainer/baktainer/agent"
@@ -14,7 +14,7 @@ import (
 // original Baktainer container did (with the Docker socket mounted).
 func runAgent(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
-	cfg, err := loadWithFlags(fs, args)
+	cfg, err := loadWithFlags(env, fs, args)
 	if err != nil {
 		return err
 	}
@@ -23,15 +23,32 @@ func runAgent(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	addSettingsCheck(a, cfg)
 	if err := attachWeb(a); err != nil {
 		return err
 	}
 	return a.Run(ctx)
 }
 
+// addSettingsCheck makes /health report the BT_* variables baktainer ignores
+// (typos, Ruby-era settings): a backup that silently runs without the setting its
+// author meant (encryption, say) is not healthy.
+func addSettingsCheck(a *agent.Agent, cfg config.Config) {
+	a.AddHealthCheck("settings", func(context.Context) error {
+		var problems []string
+		for _, w := range cfg.Warnings() {
+			problems = append(problems, w.String())
+		}
+		if len(problems) == 0 {
+			return nil
+		}
+		return errors.New(strings.Join(problems, "; "))
+	})
+}
+
 // loadWithFlags reads the configuration, letting the standalone flags (which name
 // their variable) override the environment.
-func loadWithFlags(fs *flag.FlagSet, args []string, extra ...func(*flag.FlagSet)) (config.Config, error) {
+func loadWithFlags(env *runEnv, fs *flag.FlagSet, args []string, extra ...func(*flag.FlagSet)) (config.Config, error) {
 	dir := fs.String("backup-dir", "", "directory archives go under (overrides BT_BACKUP_DIR, default /backups)")
 	state := fs.String("state-dir", "", "directory of the agent's history (overrides BT_STATE_DIR)")
 	selector := fs.String("selector", "", "extra label selectors, comma-separated key=value (added to BT_SELECTOR)")
@@ -41,14 +58,18 @@ func loadWithFlags(fs *flag.FlagSet, args []string, extra ...func(*flag.FlagSet)
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return config.Config{}, err
 	}
-	overrides := map[string]string{"BT_BACKUP_DIR": *dir, "BT_STATE_DIR": *state}
-	if *selector != "" {
-		overrides["BT_SELECTOR"] = strings.Trim(os.Getenv("BT_SELECTOR")+","+*selector, ",")
+	var overrides []string
+	if *dir != "" {
+		overrides = append(overrides, "BT_BACKUP_DIR="+*dir)
 	}
-	return config.Load(func(name string) (string, bool) {
-		if v := overrides[name]; v != "" {
-			return v, true
-		}
-		return os.LookupEnv(name)
-	})
+	if *state != "" {
+		overrides = append(overrides, "BT_STATE_DIR="+*state)
+	}
+	if *selector != "" {
+		overrides = append(overrides, "BT_SELECTOR="+strings.Trim(strings.Join(env.cfg.Selectors, ",")+","+*selector, ","))
+	}
+	if len(overrides) == 0 {
+		return env.settings()
+	}
+	return config.FromEnv(overrides...)
 }

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -34,10 +33,14 @@ const packBufferSize = 1 << 20
 
 func runPack(ctx context.Context, env *runEnv, args []string) error {
 	flags := flag.NewFlagSet("archive pack", flag.ContinueOnError)
-	dir := flags.String("dir", envOr("BT_BACKUP_DIR", config.DefaultBackupDir), "directory the archives go under (BT_BACKUP_DIR)")
+	cfg, err := env.settings("BT_BACKUP_DIR", "BT_COMPRESSION", "BT_COMPRESSION_LEVEL")
+	if err != nil {
+		return err
+	}
+	dir := flags.String("dir", cfg.BackupDir, "directory the archives go under (BT_BACKUP_DIR)")
 	name := flags.String("name", "", "the backup's name: the archive goes under DIR/NAME/ (required)")
-	compress := flags.String("compress", envOr("BT_COMPRESSION", "zstd"), "zstd, gzip or none (BT_COMPRESSION)")
-	level := flags.String("level", envOr("BT_COMPRESSION_LEVEL", "fastest"), "fastest, default, better or best (BT_COMPRESSION_LEVEL)")
+	comp := compressionFlag(flags, "compress", cfg.Compression, "zstd, gzip or none (BT_COMPRESSION)")
+	lvl := levelFlag(flags, "level", cfg.CompressionLevel, "fastest, default, better or best (BT_COMPRESSION_LEVEL)")
 	ext := flags.String("ext", "dump", "the extension of what is packed, e.g. sql")
 	engine := flags.String("engine", "", "the engine that made the dump, so `verify --deep` can check it is complete")
 	var enc encryptionFlags
@@ -48,20 +51,12 @@ func runPack(ctx context.Context, env *runEnv, args []string) error {
 	if *name == "" {
 		return fmt.Errorf("%w: --name is required", errUsage)
 	}
-	comp, err := store.ParseCompression(*compress)
-	if err != nil {
-		return fmt.Errorf("--compress: %w", err)
-	}
-	lvl, err := store.ParseLevel(*level)
-	if err != nil {
-		return fmt.Errorf("--level: %w", err)
-	}
-	encryption, err := enc.encryption()
+	encryption, err := enc.encryption(env)
 	if err != nil {
 		return err
 	}
 	cleanup(env, *dir)
-	p, err := store.Create(*dir, store.Meta{Name: *name, Engine: *engine}, *ext, store.Options{Compression: comp, Level: lvl, Encryption: encryption})
+	p, err := store.Create(*dir, store.Meta{Name: *name, Engine: *engine}, *ext, store.Options{Compression: *comp, Level: *lvl, Encryption: encryption})
 	if err != nil {
 		return err
 	}

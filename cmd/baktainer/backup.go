@@ -4,16 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/baktainer/baktainer/agent"
-	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/store"
 )
 
 // runBackup backs up one container once, into BT_BACKUP_DIR (default /backups), as
-// the original Baktainer did; with --via, it asks a running agent to do it.
+// the original Baktainer did, then applies the retention policy to the backup's
+// name exactly as the agent does after a backup; with --via, it asks a running
+// agent to do both.
 func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	dir := fs.String("dir", "", "directory the archives go under (overrides BT_BACKUP_DIR)")
@@ -26,7 +28,7 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	if *via != "" {
 		return backupVia(ctx, env, *via, pos[0], !*noWait)
 	}
-	cfg, err := config.FromEnv()
+	cfg, err := env.settings()
 	if err != nil {
 		return err
 	}
@@ -50,6 +52,23 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(env.stdout, res.Path)
-	return err
+	if _, err := fmt.Fprintln(env.stdout, res.Path); err != nil {
+		return err
+	}
+	// The agent's policy for a directory destination: the settings, then the
+	// container's baktainer.retention.* labels (config.Policy assembles both).
+	policy := cfg.Policy(target.Spec.Retention)
+	decisions, err := store.Prune(ctx, root, res.Meta.Name, policy, time.Now(), store.PruneOptions{Verified: res.Path})
+	removed := 0
+	for _, d := range decisions {
+		if !d.Keep {
+			removed++
+			env.log.WithField("archive", d.Archive.Path).Infof("retention removed it: %s", d.Reason)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("the new archive %s is safe, but retention of %s (%s) failed: %w", res.Path, res.Meta.Name, policy, err)
+	}
+	env.log.WithFields(map[string]any{"name": res.Meta.Name, "policy": policy.String(), "removed": removed}).Info("retention applied")
+	return nil
 }

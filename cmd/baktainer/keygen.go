@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"filippo.io/age"
 
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -64,7 +64,7 @@ func (e *encryptionFlags) register(fs *flag.FlagSet) {
 
 // encryption returns what the flags ask for or, when none is given, what the
 // BT_ENCRYPTION_* variables say.
-func (e *encryptionFlags) encryption() (store.Encryption, error) {
+func (e *encryptionFlags) encryption(env *runEnv) (store.Encryption, error) {
 	keyFlags := 0
 	for _, set := range []bool{len(e.recipients) > 0, e.recipientsFile != "", e.passphraseFile != ""} {
 		if set {
@@ -73,7 +73,8 @@ func (e *encryptionFlags) encryption() (store.Encryption, error) {
 	}
 	switch {
 	case keyFlags == 0:
-		return store.EncryptionFromEnv(os.LookupEnv)
+		cfg, err := env.settings(config.EncryptionVars...)
+		return cfg.Encryption, err
 	case e.passphraseFile != "" && keyFlags > 1:
 		return store.Encryption{}, fmt.Errorf("%w: --passphrase-file cannot be combined with recipients: choose one way to encrypt", errUsage)
 	case e.passphraseFile != "":

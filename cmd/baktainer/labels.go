@@ -23,14 +23,19 @@ func runLabels(ctx context.Context, env *runEnv, args []string) error {
 	case "check":
 		return labelsCheck(ctx, env, args[1:])
 	case "example":
-		return labelsExample(env.stdout, args[1:])
+		pos, err := parseArgs(flag.NewFlagSet("labels example", flag.ContinueOnError), args[1:], 1, 1)
+		if err != nil {
+			return err
+		}
+		return labelsExample(env.stdout, pos)
 	}
 	return fmt.Errorf("%w: labels: unknown subcommand %q (check or example)", errUsage, args[0])
 }
 
 // labelsCheck resolves each container's labels as a backup would and prints every
-// problem, each naming its label; with no container named, it checks every running
-// container labelled baktainer.backup=true. Any problem makes it fail.
+// problem, each naming its label, and every warning (an unknown label); with no
+// container named, it checks every running container labelled
+// baktainer.backup=true. Any problem makes it fail; warnings do not.
 func labelsCheck(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("labels check", flag.ContinueOnError)
 	selector := fs.String("label", "", "with no CONTAINER: only containers that also carry this label (KEY or KEY=VALUE)")
@@ -70,9 +75,13 @@ func labelsCheck(ctx context.Context, env *runEnv, args []string) error {
 			for _, p := range problems {
 				fmt.Fprintf(env.stdout, "  - %s\n", strings.ReplaceAll(p.Error(), "\n", "\n    "))
 			}
-			continue
+		} else {
+			fmt.Fprintf(env.stdout, "%s: ok (engine %s, database %s)\n", target.Container.Name, eng.Name(), eng.Database(target))
 		}
-		fmt.Fprintf(env.stdout, "%s: ok (engine %s, database %s)\n", target.Container.Name, eng.Name(), eng.Database(target))
+		// Warnings do not stop a backup, so they do not fail the check.
+		for _, w := range target.Spec.Warnings {
+			fmt.Fprintf(env.stdout, "  - warning: %s\n", w)
+		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d container(s) have label problems", failed, len(names))
@@ -84,10 +93,30 @@ func labelsCheck(ctx context.Context, env *runEnv, args []string) error {
 // split, and "container NAME: " prefixes are peeled off, since the output already
 // names the container.
 func leafErrors(err error) []error {
+	var out []error
+	seen := map[string]bool{}
+	for _, e := range leaves(err) {
+		// The labels parser reports a label first and drops its value; the
+		// engine's check of the same label then only repeats it (or says the
+		// dropped value is missing): one problem per label is shown.
+		key := e.Error()
+		var le *labels.Error
+		if errors.As(e, &le) {
+			key = le.Label
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func leaves(err error) []error {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range joined.Unwrap() {
-			out = append(out, leafErrors(e)...)
+			out = append(out, leaves(e)...)
 		}
 		return out
 	}
@@ -97,7 +126,7 @@ func leafErrors(err error) []error {
 	}
 	if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(err.Error(), "container ") &&
 		strings.HasSuffix(err.Error(), ": "+inner.Error()) {
-		return leafErrors(inner)
+		return leaves(inner)
 	}
 	return []error{err}
 }

@@ -28,6 +28,13 @@ func TestLeafErrorsListsEachProblem(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("leafErrors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// The parser reports a label and drops its value; the engine's "is required"
+	// for the same label only repeats the problem.
+	parsed := &labels.Error{Label: labels.Database, Value: "relative.db", Problem: "must be the database file's absolute path"}
+	again := &labels.Error{Label: labels.Database, Problem: "is required for sqlite"}
+	if got := leafErrors(fmt.Errorf("container db: %w", errors.Join(parsed, errors.Join(again, all)))); len(got) != 2 || got[0] != error(parsed) || got[1] != error(all) {
+		t.Errorf("leafErrors with a repeated label = %v", got)
+	}
 	// Other errors keep their own context.
 	inspect := errors.New("docker: inspect container x: No such container: x")
 	if got := leafErrors(inspect); len(got) != 1 || got[0] != inspect {

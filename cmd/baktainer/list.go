@@ -36,7 +36,10 @@ func runList(_ context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := dirArg(pos)
+	dir, err := env.dirArg(pos)
+	if err != nil {
+		return err
+	}
 	archives, err := store.List(dir)
 	if err != nil {
 		return err

@@ -1,5 +1,6 @@
 // Command baktainer backs up the databases running in Docker containers. One binary,
 // many subcommands; this package only parses flags and wires the packages together.
+// Settings are read only through package config.
 package main
 
 import (
@@ -10,8 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -20,36 +19,28 @@ import (
 	"github.com/baktainer/baktainer/version"
 )
 
-// command is one subcommand. run gets the arguments after the subcommand's name.
-type command struct {
-	summary string
-	run     func(ctx context.Context, env *runEnv, args []string) error
-}
-
-// runEnv is what every command may use: standard streams and a logger.
+// runEnv is what every command may use: standard streams, a logger, and the
+// configuration read once from the environment.
 type runEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	log            *logrus.Entry
+	cfg            config.Config
+	cfgErr         error // config.FromEnv's problems, each naming its variable
+	helpOnly       bool  // the command was asked only for its usage
 }
 
-var commands = map[string]command{
-	"plugin":  {"serve the backup volume driver (the managed plugin's entrypoint)", runPlugin},
-	"agent":   {"run the agent: discover, schedule and back up labelled containers [--backup-dir DIR]", runAgent},
-	"backup":  {"back up one container now: backup CONTAINER [--via URL]", runBackup},
-	"config":  {"print the effective configuration, secrets masked: config check", runConfig},
-	"plan":    {"show what the agent would back up, when and where, without running anything", runPlan},
-	"restore": {"restore an archive into a container: restore ARCHIVE --container NAME", runRestore},
-	"labels":  {"check labels or show an example: labels check [CONTAINER...] | labels example ENGINE", runLabels},
-	"archive": {"pack stdin into an archive, or unpack one to stdout: archive pack|unpack ...", runArchive},
-	"verify":  {"check archives' checksums (--deep: read them back too): verify PATH...", runVerify},
-	"list":    {"list the archives under a directory: list [DIR] [--json]", runList},
-	"prune":   {"apply the retention policy: prune [DIR] [--dry-run]", runPrune},
-	"keygen":  {"write a new age identity file, print its public key: keygen --output FILE", runKeygen},
-	"version": {"print the version", func(_ context.Context, env *runEnv, _ []string) error {
-		_, err := fmt.Fprintln(env.stdout, version.Version)
-		return err
-	}},
+// settings returns the configuration for a command that reads only the named
+// variables: problems with other variables do not stop it. With no names, every
+// problem does. A command asked only for --help is never stopped.
+func (e *runEnv) settings(names ...string) (config.Config, error) {
+	switch {
+	case e.helpOnly || e.cfgErr == nil:
+		return e.cfg, nil
+	case len(names) == 0:
+		return e.cfg, e.cfgErr
+	}
+	return e.cfg, config.ProblemsWith(e.cfgErr, names...)
 }
 
 // errUsage marks an error in how the command was called (exit code 2).
@@ -61,53 +52,113 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// run runs one command line and returns its exit code: 0 when it did what was
+// asked (help included), 2 for a usage error, 1 for any other failure.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logger := logrus.New()
 	logger.SetOutput(stderr)
-	if lvl, err := logrus.ParseLevel(os.Getenv("BT_LOG_LEVEL")); err == nil {
-		logger.SetLevel(lvl)
-	}
 	env := &runEnv{stdin: stdin, stdout: stdout, stderr: stderr, log: logrus.NewEntry(logger)}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	env.cfg, env.cfgErr = config.FromEnv()
+	logger.SetLevel(env.cfg.LogLevel) // info when BT_LOG_LEVEL is bad: the command reports it
+	name, args, help := helpRequested(args)
+	if name == "" {
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[name]
+	if !ok || cmd.run == nil {
+		fmt.Fprintf(stderr, "baktainer: unknown command %q\n\n", name)
 		usage(stderr)
 		return 2
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "baktainer: unknown command %q\n\n", args[0])
-		usage(stderr)
-		return 2
+	if help && (len(cmd.subcommands) > 0 && (len(args) == 0 || isHelpFlag(args[0]))) {
+		commandHelp(stdout, name, nil)
+		return 0
 	}
-	if err := cmd.run(ctx, env, args[1:]); err != nil {
-		fmt.Fprintf(stderr, "baktainer %s: %v\n", args[0], err)
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			return 2
+	env.helpOnly = help
+	if !help && name != "config" {
+		for _, w := range env.cfg.Warnings() {
+			env.log.WithField("setting", w.Var).Warn(w.String())
 		}
-		return 1
 	}
-	return 0
+	return exitCode(stdout, stderr, name, cmd.run(ctx, env, withHelpFlag(args, help)))
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "baktainer %s: backups of the databases in your Docker containers\n\ncommands:\n", version.Version)
-	names := make([]string, 0, len(commands))
-	for name := range commands {
-		names = append(names, name)
+// exitCode prints what a command's error says and turns it into the exit code.
+func exitCode(stdout, stderr io.Writer, name string, err error) int {
+	var asked *helpAsked
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &asked):
+		commandHelp(stdout, asked.fs.Name(), asked.fs)
+		return 0
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
+	fmt.Fprintf(stderr, "baktainer %s: %v\n", name, err)
+	if errors.Is(err, errUsage) {
+		fmt.Fprintf(stderr, "(baktainer help %s shows how to call it)\n", name)
+		return 2
 	}
+	return 1
 }
+
+// helpRequested reads `help [CMD [SUB]]`, `-h`, `--help` and an empty command line:
+// name is the command ("" for the overview), args what follows it, and help
+// whether only usage was asked for.
+func helpRequested(args []string) (name string, rest []string, help bool) {
+	if len(args) == 0 || isHelpFlag(args[0]) {
+		return "", nil, true
+	}
+	if args[0] == "help" {
+		if len(args) == 1 {
+			return "", nil, true
+		}
+		return args[1], args[2:], true
+	}
+	for _, a := range args[1:] {
+		if a == "--" {
+			break
+		}
+		if isHelpFlag(a) {
+			help = true
+		}
+	}
+	return args[0], args[1:], help
+}
+
+func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
+
+// withHelpFlag makes sure a command asked for help sees a help flag, which its
+// parseArgs turns into its usage.
+func withHelpFlag(args []string, help bool) []string {
+	if !help {
+		return args
+	}
+	for _, a := range args {
+		if isHelpFlag(a) {
+			return args
+		}
+	}
+	return append(append([]string(nil), args...), "--help")
+}
+
+// helpAsked is what parseArgs returns for -h/--help: run prints the command's usage.
+type helpAsked struct{ fs *flag.FlagSet }
+
+func (h *helpAsked) Error() string { return "help requested" }
 
 // parseArgs parses flags wherever they appear among the positional arguments
 // ("restore ARCHIVE --container db" as well as "restore --container db ARCHIVE"),
-// and checks the number of positional arguments.
+// and checks the number of positional arguments. A flag with a bad value is a
+// usage error, like an unknown flag.
 func parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &helpAsked{fs}
+			}
 			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
 		args = fs.Args()
@@ -133,19 +184,21 @@ func describeCount(minPos, maxPos int) string {
 	return fmt.Sprintf("%d to %d arguments", minPos, maxPos)
 }
 
-// envOr returns the environment variable's value, or def when it is unset or empty.
-func envOr(name, def string) string {
-	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
-		return v
+// dirArg is the directory a command works on: its one positional argument, else
+// BT_BACKUP_DIR (default /backups).
+func (e *runEnv) dirArg(pos []string) (string, error) {
+	if len(pos) == 1 {
+		return pos[0], nil
 	}
-	return def
+	cfg, err := e.settings("BT_BACKUP_DIR")
+	return cfg.BackupDir, err
 }
 
-// dirArg is the directory a command works on: its one positional argument, else
-// BT_BACKUP_DIR, else the default.
-func dirArg(pos []string) string {
-	if len(pos) == 1 {
-		return pos[0]
+// runVersion prints the version.
+func runVersion(_ context.Context, env *runEnv, args []string) error {
+	if _, err := parseArgs(flag.NewFlagSet("version", flag.ContinueOnError), args, 0, 0); err != nil {
+		return err
 	}
-	return envOr("BT_BACKUP_DIR", config.DefaultBackupDir)
+	_, err := fmt.Fprintln(env.stdout, version.Version)
+	return err
 }

@@ -18,7 +18,7 @@ import (
 func runPlan(ctx context.Context, env *runEnv, args []string) error {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	var asJSON *bool
-	cfg, err := loadWithFlags(fs, args, func(fs *flag.FlagSet) { asJSON = fs.Bool("json", false, "print JSON") })
+	cfg, err := loadWithFlags(env, fs, args, func(fs *flag.FlagSet) { asJSON = fs.Bool("json", false, "print JSON") })
 	if err != nil {
 		return err
 	}

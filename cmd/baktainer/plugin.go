@@ -64,7 +64,7 @@ func runPlugin(ctx context.Context, env *runEnv, args []string) error {
 	env.log.Logger.SetFormatter(&logrus.TextFormatter{DisableColors: true, DisableTimestamp: true})
 	log := env.log.WithField("component", "plugin")
 
-	cfg, err := config.FromEnv()
+	cfg, err := env.settings()
 	if err == nil {
 		env.log.Logger.SetLevel(cfg.LogLevel)
 		err = plugin.CheckDataMount(paths.DataDir, paths.MountDir)
@@ -108,6 +108,7 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 		return nil, nil, err
 	}
 	a.AddHealthCheck("volume_driver", vols.Check)
+	addSettingsCheck(a, cfg)
 	if err := attachWeb(a); err != nil {
 		return nil, nil, err
 	}

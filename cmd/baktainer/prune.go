@@ -4,10 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"time"
 
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/labels"
 	"github.com/baktainer/baktainer/store"
 )
@@ -28,12 +28,15 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := dirArg(pos)
-	policy, err := store.PolicyFromEnv(os.LookupEnv)
+	dir, err := env.dirArg(pos)
 	if err != nil {
 		return err
 	}
-	policy = policy.WithOverrides(flagOverrides(*days, *count, *daily, *weekly, *monthly))
+	cfg, err := env.settings(config.RetentionVars...)
+	if err != nil {
+		return err
+	}
+	policy := cfg.Policy(flagOverrides(*days, *count, *daily, *weekly, *monthly))
 	if !*dryRun {
 		cleanup(env, dir)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -18,9 +17,14 @@ import (
 // attempt until it ends; it prints the archive's path.
 func backupVia(ctx context.Context, env *runEnv, base, container string, wait bool) error {
 	base = strings.TrimRight(base, "/")
+	cfg, err := env.settings("BT_API_TOKEN")
+	if err != nil {
+		return err
+	}
+	token := cfg.Server.APIToken
 	body, _ := json.Marshal(agent.BackupRequest{Container: container})
 	var att agent.Attempt
-	status, err := apiCall(ctx, http.MethodPost, base+"/api/v1/backups", body, &att)
+	status, err := apiCall(ctx, token, http.MethodPost, base+"/api/v1/backups", body, &att)
 	if err != nil {
 		return err
 	}
@@ -38,7 +42,7 @@ func backupVia(ctx context.Context, env *runEnv, base, container string, wait bo
 			return fmt.Errorf("stopped waiting for attempt %s: %w", att.ID, ctx.Err())
 		case <-time.After(500 * time.Millisecond):
 		}
-		if status, err = apiCall(ctx, http.MethodGet, base+"/api/v1/backups/"+att.ID, nil, &att); err != nil {
+		if status, err = apiCall(ctx, token, http.MethodGet, base+"/api/v1/backups/"+att.ID, nil, &att); err != nil {
 			return err
 		}
 		if status != http.StatusOK {
@@ -52,9 +56,9 @@ func backupVia(ctx context.Context, env *runEnv, base, container string, wait bo
 	return err
 }
 
-// apiCall sends one request with the API token from BT_API_TOKEN and decodes the
-// JSON answer into out (an error body's "error" lands in out's Error field).
-func apiCall(ctx context.Context, method, url string, body []byte, out any) (int, error) {
+// apiCall sends one request with the API token (BT_API_TOKEN; none when empty) and
+// decodes the JSON answer into out (an error body's "error" lands in out's Error field).
+func apiCall(ctx context.Context, token, method, url string, body []byte, out any) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
@@ -62,7 +66,7 @@ func apiCall(ctx context.Context, method, url string, body []byte, out any) (int
 		return 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if token := strings.TrimSpace(os.Getenv("BT_API_TOKEN")); token != "" {
+	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
