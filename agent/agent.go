@@ -30,6 +30,7 @@ type Deps struct {
 	Destinations Destinations      // nil: Directory{cfg.BackupDir}
 	Observers    []Observer        // besides the history and the notifier
 	Log          *logrus.Entry     // nil: logrus' standard logger
+	HTTP         *HTTPLimits       // nil: DefaultHTTPLimits()
 }
 
 // Agent discovers, schedules and runs backups. Create it with New, extend its
@@ -60,6 +61,7 @@ type Agent struct {
 	busy      map[string]string   // "id:<container>" and "name:<backup name>" → attempt ID
 	active    map[string]*Attempt // queued and running attempts
 	secrets   map[string][]string // per attempt, to scrub its errors
+	ignored   map[string]bool     // containers whose image labels were ignored (logged once)
 	stopping  bool
 	connected bool
 	lastSync  time.Time
@@ -74,7 +76,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	}
 	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log, started: time.Now(),
 		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads),
-		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}}
+		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}, ignored: map[string]bool{}}
 	if a.log == nil {
 		a.log = logrus.NewEntry(logrus.StandardLogger())
 	}
@@ -92,7 +94,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	if a.dests == nil {
 		a.dests = Directory{Dir: cfg.BackupDir}
 	}
-	a.inventory = newInventory(a.dests)
+	a.inventory = newInventory(a.dests, a.log)
 	n, err := notify.New(cfg.Notify, a.log)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
@@ -100,7 +102,11 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	a.notifier = n
 	a.targets = targets{byID: map[string]*entry{}, loc: cfg.Location, defSpec: cfg.Schedule,
 		cron: cron.New(cron.WithLocation(cfg.Location), cron.WithLogger(cron.DiscardLogger))}
-	a.server = newServer(cfg.Server, a.log)
+	lim := DefaultHTTPLimits()
+	if deps.HTTP != nil {
+		lim = *deps.HTTP
+	}
+	a.server = newServer(cfg.Server, lim, a.log)
 	a.routes(a.server)
 	a.obs.add(notifyObserver{n}, a.inventory)
 	a.obs.add(deps.Observers...)

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -100,6 +101,8 @@ func (a *Agent) getBackup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, att)
 }
 
-func (a *Agent) listTargets(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.Targets())
+func (a *Agent) listTargets(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	writeJSON(w, http.StatusOK, a.CheckedTargets(ctx))
 }

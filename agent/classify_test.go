@@ -68,7 +68,7 @@ func TestScrub(t *testing.T) {
 			Labels: map[string]string{labels.Password: "labelSecret"}},
 		Spec: labels.Spec{Password: "labelSecret"},
 	}
-	got := scrubAll("auth failed for envSecret1 / labelSecret / tok-123 in /usr/bin", secretsOf(tgt))
+	got := engines.Redact("auth failed for envSecret1 / labelSecret / tok-123 in /usr/bin", engines.Secrets(tgt)...)
 	if want := "auth failed for [REDACTED] / [REDACTED] / [REDACTED] in /usr/bin"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -22,6 +22,12 @@ type Destinations interface {
 	// Describe says where t's archives would go, for plans and status, without
 	// creating anything (e.g. "volume pgdata" or a directory path).
 	Describe(t engines.Target) string
+	// Locate says, without creating anything, which destination t's archives go
+	// to: a name two targets share exactly when their archives share a tree
+	// (e.g. "volume pgdata"), and an error naming the container and the label
+	// when they cannot be written there (a volume that does not exist and will
+	// not be created). The name is given even with the error.
+	Locate(ctx context.Context, t engines.Target) (string, error)
 	// Roots lists every root that exists now: the agent cleans up crashed writers'
 	// leftovers in each at start, and status reports on them.
 	Roots(ctx context.Context) ([]string, error)
@@ -51,6 +57,10 @@ func (d Directory) Describe(t engines.Target) string {
 	}
 	return where
 }
+
+// Locate implements Destinations: every archive goes under the one directory,
+// created when needed.
+func (d Directory) Locate(context.Context, engines.Target) (string, error) { return d.Dir, nil }
 
 // Roots implements Destinations.
 func (d Directory) Roots(context.Context) ([]string, error) { return []string{d.Dir}, nil }

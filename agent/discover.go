@@ -23,6 +23,20 @@ func Resolve(ctx context.Context, dc *docker.Client, reg *engines.Registry, name
 	return resolveContainer(c, reg)
 }
 
+// resolve is Resolve with the agent's BT_REQUIRE_CONTAINER_LABELS applied.
+func (a *Agent) resolve(ctx context.Context, id string) (engines.Target, engines.Engine, error) {
+	c, err := a.dc.Inspect(ctx, id)
+	if err != nil {
+		return engines.Target{}, nil, err
+	}
+	own, ok := a.ownLabels(ctx, c)
+	if !ok {
+		return engines.Target{Container: c}, nil, fmt.Errorf("container %s: %w", c.Name, &labels.Error{Label: labels.Backup,
+			Problem: "comes from the container's image only, and BT_REQUIRE_CONTAINER_LABELS=true ignores image labels"})
+	}
+	return resolveContainer(own, a.engines)
+}
+
 // resolveContainer turns an inspected container's labels into a target and its
 // engine. On label problems it still returns the target (with what parsed) so the
 // caller can report them against the container.

@@ -31,6 +31,36 @@ type TargetCounts struct {
 	Overdue int `json:"overdue"`
 	Invalid int `json:"invalid"` // labels wrong: not scheduled
 	Failing int `json:"failing"` // the last attempt failed (not a reason for 503 by itself)
+	// NoDestination counts targets whose archives cannot be written where they go
+	// (e.g. baktainer.volume names no volume): scheduled, but bound to fail.
+	NoDestination int `json:"no_destination"`
+}
+
+// HealthSummary is /health for a client without the API token, when one is set:
+// whether the agent is healthy, and counts. Nothing in it names a target, a
+// container, a label, a volume or a path.
+type HealthSummary struct {
+	Status  string       `json:"status"`
+	Time    time.Time    `json:"time"`
+	Targets TargetCounts `json:"targets"`
+	Checks  CheckCounts  `json:"checks"`
+}
+
+// CheckCounts counts the checks of a /health answer.
+type CheckCounts struct {
+	Total  int `json:"total"`
+	Failed int `json:"failed"`
+}
+
+// Summary is h without anything that names what was checked.
+func (h Health) Summary() HealthSummary {
+	s := HealthSummary{Status: h.Status, Time: h.Time, Targets: h.Targets, Checks: CheckCounts{Total: len(h.Checks)}}
+	for _, c := range h.Checks {
+		if !c.OK {
+			s.Checks.Failed++
+		}
+	}
+	return s
 }
 
 // OK reports whether every check passed.
@@ -65,7 +95,8 @@ func (a *Agent) Health(ctx context.Context) Health {
 	checks = append(checks, a.dockerChecks(ctx)...)
 	checks = append(checks, a.storageChecks(ctx)...)
 	checks = append(checks, a.extraChecks(ctx)...)
-	counts, bad := targetChecks(a.TargetReports(ctx), now)
+	// Without the archive counts: /health never waits on a walk of a destination.
+	counts, bad := targetChecks(a.targetReports(ctx, nil), now)
 	h := NewHealth(append(checks, bad...), now)
 	h.Targets = counts
 	return h
@@ -88,11 +119,16 @@ func NewHealth(checks []CheckResult, now time.Time) Health {
 	return h
 }
 
-// ServeHealth writes h as /health does: 200 when ok, else 503.
-func ServeHealth(w http.ResponseWriter, h Health) {
+// ServeHealth writes h as /health does: 200 when ok, else 503; to a client that
+// is not authorized (see Server.Authorized) only h's Summary.
+func ServeHealth(w http.ResponseWriter, h Health, authorized bool) {
 	status := http.StatusOK
 	if !h.OK() {
 		status = http.StatusServiceUnavailable
+	}
+	if !authorized {
+		writeJSON(w, status, h.Summary())
+		return
 	}
 	writeJSON(w, status, h)
 }
@@ -178,7 +214,8 @@ func (a *Agent) extraChecks(ctx context.Context) []CheckResult {
 }
 
 // targetChecks counts the targets and returns one failed check per target whose
-// backups are overdue or whose labels keep it from being scheduled. A target whose
+// backups are overdue, whose labels keep it from being scheduled, or whose
+// destination cannot be written to (at once, not hours later when it is overdue). A target whose
 // last backup failed but is not overdue yet does not fail /health: the failure is
 // already loud (log, notification, metrics), and one missed run is tolerated.
 func targetChecks(reports []TargetReport, now time.Time) (TargetCounts, []CheckResult) {
@@ -196,6 +233,10 @@ func targetChecks(reports []TargetReport, now time.Time) (TargetCounts, []CheckR
 		case r.Overdue:
 			counts.Overdue++
 			bad = append(bad, CheckResult{Check: "target", Subject: r.Name, Detail: overdueDetail(r, now)})
+		case r.DestinationProblem != "":
+			counts.NoDestination++
+			bad = append(bad, CheckResult{Check: "target", Subject: r.Name, Detail: fmt.Sprintf(
+				"container %s: its backups cannot be written: %s", r.Container, r.DestinationProblem)})
 		}
 	}
 	sort.Slice(bad, func(i, j int) bool { return bad[i].Subject < bad[j].Subject })
@@ -261,7 +302,10 @@ func (a *Agent) grace() time.Duration {
 	return g
 }
 
-// serveHealth answers /health: 200 when healthy, 503 with the reasons otherwise.
+// serveHealth answers /health: 200 when healthy, 503 with the reasons otherwise
+// (without the API token, when one is set: status and counts only).
 func (a *Agent) serveHealth(w http.ResponseWriter, r *http.Request) {
-	ServeHealth(w, a.Health(r.Context()))
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	ServeHealth(w, a.Health(ctx), a.server.Authorized(r))
 }

@@ -2,9 +2,11 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 
 	"github.com/baktainer/baktainer/store"
@@ -15,15 +17,30 @@ import (
 // archive's metadata. A finished backup invalidates it at once.
 const inventoryTTL = 15 * time.Second
 
+// inventoryWait is the longest a reader waits for a listing in progress before
+// it takes the last complete one: a destination that anyone may write can hold a
+// file that blocks whoever opens it, and the listing must not hold a request.
+const inventoryWait = 3 * time.Second
+
 // inventory counts the archives and free space of every destination, cached. It is
 // an Observer so a finished backup (a new archive, a retention) refreshes it.
+//
+// No lock is held across a walk: one listing runs at a time, in its own
+// goroutine; readers wait for it at most inventoryWait (or their deadline), then
+// take the last complete listing, with a note on each destination that the
+// current one has not finished.
 type inventory struct {
 	dests Destinations
+	log   *logrus.Entry
 
 	mu      sync.Mutex
-	at      time.Time
+	at      time.Time // when the last complete listing began; zero: stale
 	stats   []DestinationStatus
 	perName map[string]nameTotals
+	gen     uint64        // bumped by BackupFinished: a listing begun before it is stale when it ends
+	running chan struct{} // closed when the listing in progress ends; nil when none runs
+	began   time.Time     // when the listing in progress began
+	warned  bool          // the listing in progress was logged as slow
 }
 
 type nameTotals struct {
@@ -33,7 +50,9 @@ type nameTotals struct {
 
 var _ Observer = (*inventory)(nil)
 
-func newInventory(d Destinations) *inventory { return &inventory{dests: d} }
+func newInventory(d Destinations, log *logrus.Entry) *inventory {
+	return &inventory{dests: d, log: log}
+}
 
 // BackupStarted implements Observer.
 func (*inventory) BackupStarted(Attempt) {}
@@ -43,38 +62,103 @@ func (inv *inventory) BackupFinished(Attempt) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.at = time.Time{}
+	inv.gen++
 }
 
 // get returns the destinations' stats, listing them when the cache is stale.
 func (inv *inventory) get(ctx context.Context) []DestinationStatus {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	inv.refresh(ctx)
-	return append([]DestinationStatus(nil), inv.stats...)
+	stats, _ := inv.read(ctx)
+	return stats
 }
 
 // byName returns the archives per backup name over every destination.
 func (inv *inventory) byName(ctx context.Context) map[string]nameTotals {
-	inv.mu.Lock()
-	defer inv.mu.Unlock()
-	inv.refresh(ctx)
-	return inv.perName
+	_, perName := inv.read(ctx)
+	return perName
 }
 
-func (inv *inventory) refresh(ctx context.Context) {
-	if !inv.at.IsZero() && time.Since(inv.at) < inventoryTTL {
+// read returns the latest listing: a fresh one, or the one in progress if it ends
+// within inventoryWait and ctx, else the last complete one, marked as such.
+func (inv *inventory) read(ctx context.Context) ([]DestinationStatus, map[string]nameTotals) {
+	inv.mu.Lock()
+	if inv.at.IsZero() || time.Since(inv.at) >= inventoryTTL {
+		inv.start(ctx)
+	}
+	running := inv.running
+	inv.mu.Unlock()
+	if running != nil {
+		wait := time.NewTimer(inventoryWait)
+		defer wait.Stop()
+		select {
+		case <-running:
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	stats := append([]DestinationStatus(nil), inv.stats...)
+	if inv.running != nil {
+		stats = inv.unfinished(stats)
+	}
+	return stats, inv.perName
+}
+
+// start begins a listing unless one runs (inv.mu held). The listing outlives the
+// request that started it: it serves the next ones too.
+func (inv *inventory) start(ctx context.Context) {
+	if inv.running != nil {
 		return
 	}
+	done := make(chan struct{})
+	inv.running, inv.began, inv.warned = done, time.Now(), false
+	gen := inv.gen
+	go func() {
+		defer close(done)
+		began := time.Now()
+		stats, perName := list(context.WithoutCancel(ctx), inv.dests)
+		inv.mu.Lock()
+		defer inv.mu.Unlock()
+		inv.stats, inv.perName, inv.running = stats, perName, nil
+		if gen == inv.gen {
+			inv.at = began
+		}
+	}()
+}
+
+// unfinished notes on stats that a listing has run for a while (inv.mu held).
+func (inv *inventory) unfinished(stats []DestinationStatus) []DestinationStatus {
+	age := time.Since(inv.began).Round(time.Second)
+	note := fmt.Sprintf("listing the archives has not finished after %s (a file that blocks reads?)", age)
+	if len(stats) == 0 {
+		return []DestinationStatus{{Error: note + "; no complete listing yet"}}
+	}
+	for i := range stats {
+		if stats[i].Error == "" {
+			stats[i].Error = note + "; these figures are from the last complete listing"
+		}
+	}
+	if inv.log != nil && age > time.Minute && !inv.warned {
+		inv.warned = true
+		inv.log.Warn(note)
+	}
+	return stats
+}
+
+// list walks every destination, holding no lock.
+func list(ctx context.Context, dests Destinations) ([]DestinationStatus, map[string]nameTotals) {
 	stats := []DestinationStatus{}
 	perName := map[string]nameTotals{}
-	roots, err := inv.dests.Roots(ctx)
+	rctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	roots, err := dests.Roots(rctx)
+	cancel()
 	if err != nil {
 		stats = append(stats, DestinationStatus{Error: "cannot list the backup destinations: " + err.Error()})
 	}
 	for _, root := range roots {
 		stats = append(stats, describeRoot(root, perName))
 	}
-	inv.stats, inv.perName, inv.at = stats, perName, time.Now()
+	return stats, perName
 }
 
 // describeRoot lists one destination's archives and its file system's space,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/net/netutil"
 
 	"github.com/baktainer/baktainer/config"
 )
@@ -20,15 +21,53 @@ import (
 // and the dashboard added by their own files through Handle and HandlePublic.
 type Server struct {
 	cfg  config.Server
+	lim  HTTPLimits
 	mux  *http.ServeMux
 	log  *logrus.Entry
 	http *http.Server
 	addr string
 }
 
-func newServer(cfg config.Server, log *logrus.Entry) *Server {
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), log: log.WithField("component", "http")}
-	s.http = &http.Server{Handler: guardBrowsers(cfg, s.mux), ReadHeaderTimeout: 10 * time.Second} // origin.go
+// HTTPLimits bound what clients can hold of an HTTP server.
+type HTTPLimits struct {
+	MaxConns          int           // connections served at once; more wait to be accepted
+	ReadHeaderTimeout time.Duration // to send a request's headers
+	ReadTimeout       time.Duration // to send a whole request, body included
+	WriteTimeout      time.Duration // from the end of the headers to the end of the answer
+	IdleTimeout       time.Duration // a kept-alive connection without a request
+}
+
+// DefaultHTTPLimits are the limits of the agent's server. Its requests are small
+// (the largest body, a run-now, is read up to 64 KiB) and its answers quick
+// (/health and /status wait at most requestTimeout for slow parts); its clients
+// are a few dashboards, probes and a Prometheus.
+func DefaultHTTPLimits() HTTPLimits {
+	return HTTPLimits{MaxConns: 64, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+}
+
+// maxHeaderBytes bounds a request's headers (net/http's default is 1 MiB).
+const maxHeaderBytes = 64 << 10
+
+// Server returns an http.Server for h with the limits' timeouts. Serve it on
+// Listener(ln), which holds the connection limit.
+func (l HTTPLimits) Server(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeaderTimeout, ReadTimeout: l.ReadTimeout,
+		WriteTimeout: l.WriteTimeout, IdleTimeout: l.IdleTimeout, MaxHeaderBytes: maxHeaderBytes}
+}
+
+// Listener returns ln accepting at most MaxConns connections at once: the next
+// waits in the kernel's backlog until one closes.
+func (l HTTPLimits) Listener(ln net.Listener) net.Listener {
+	if l.MaxConns <= 0 {
+		return ln
+	}
+	return netutil.LimitListener(ln, l.MaxConns)
+}
+
+func newServer(cfg config.Server, lim HTTPLimits, log *logrus.Entry) *Server {
+	s := &Server{cfg: cfg, lim: lim, mux: http.NewServeMux(), log: log.WithField("component", "http")}
+	s.http = lim.Server(guardBrowsers(cfg, s.mux)) // origin.go
 	return s
 }
 
@@ -36,20 +75,29 @@ func newServer(cfg config.Server, log *logrus.Entry) *Server {
 // is set. Patterns are net/http's ("POST /api/v1/backups").
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, s.requireToken(h)) }
 
-// HandlePublic registers a handler that never requires the token (/health).
+// HandlePublic registers a handler that never requires the token (/health, which
+// tells a client without it less: see Authorized).
 func (s *Server) HandlePublic(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
 // Addr is the address the server listens on, once the agent runs.
 func (s *Server) Addr() string { return s.addr }
 
+// Authorized reports whether r may see everything: no API token is set, or r
+// carries it.
+func (s *Server) Authorized(r *http.Request) bool {
+	if s.cfg.APIToken == "" {
+		return true
+	}
+	want := []byte("Bearer " + s.cfg.APIToken)
+	return subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) == 1
+}
+
 func (s *Server) requireToken(h http.Handler) http.Handler {
 	if s.cfg.APIToken == "" {
 		return h
 	}
-	want := []byte("Bearer " + s.cfg.APIToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		if !s.Authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="baktainer"`)
 			writeError(w, http.StatusUnauthorized, "this endpoint needs the API token: Authorization: Bearer <BT_API_TOKEN>")
 			return
@@ -65,7 +113,7 @@ func (s *Server) listen(ctx context.Context) (net.Listener, error) {
 		return nil, fmt.Errorf("HTTP server on %s (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", s.cfg.Addr(), err)
 	}
 	s.addr = ln.Addr().String()
-	return ln, nil
+	return s.lim.Listener(ln), nil
 }
 
 // serve serves until ctx ends, then shuts down gracefully.

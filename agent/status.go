@@ -113,14 +113,19 @@ type DestinationStatus struct {
 // TargetReports returns every registered target with its state, failures first,
 // then by backup name.
 func (a *Agent) TargetReports(ctx context.Context) []TargetReport {
+	return a.targetReports(ctx, a.inventory.byName(ctx))
+}
+
+// targetReports is TargetReports with the archives per name (nil: not counted).
+func (a *Agent) targetReports(ctx context.Context, perName map[string]nameTotals) []TargetReport {
 	now := time.Now()
 	grace := a.grace()
-	perName := a.inventory.byName(ctx)
 	entries := a.targets.snapshot()
 	out := make([]TargetReport, 0, len(entries))
 	for _, e := range entries {
 		r := a.report(e, now, grace)
 		r.Archives, r.ArchiveBytes = perName[r.Name].count, perName[r.Name].bytes
+		r.DestinationProblem = a.destinationProblem(ctx, e)
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].State.Rank() < out[j].State.Rank() })
@@ -238,9 +243,15 @@ func (a *Agent) dockerStatus(ctx context.Context) DockerStatus {
 	return d
 }
 
+// requestTimeout bounds the work of one /health or /status request; its slow
+// parts (Docker, the destinations' listing) have shorter bounds of their own.
+const requestTimeout = 15 * time.Second
+
 // serveStatus answers /status.
 func (a *Agent) serveStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, a.Status(r.Context()))
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	writeJSON(w, http.StatusOK, a.Status(ctx))
 }
 
 // statusRoutes registers /health (never behind the token: load balancers and

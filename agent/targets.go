@@ -1,16 +1,15 @@
 package agent
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"github.com/sirupsen/logrus"
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
@@ -20,13 +19,15 @@ import (
 // entry is one registered container: a valid target with a schedule, or a
 // container whose labels are wrong (problem set, nothing scheduled).
 type entry struct {
-	target     engines.Target
-	engine     engines.Engine
-	problem    error
-	schedule   string
-	sched      cron.Schedule
-	cronID     cron.EntryID
-	registered time.Time
+	target      engines.Target
+	engine      engines.Engine
+	problem     error
+	schedule    string
+	sched       cron.Schedule
+	cronID      cron.EntryID
+	registered  time.Time
+	destination string // which destination its archives go to (Destinations.Locate)
+	heldBy      string // the container ID whose backup name it was refused (nameConflict)
 }
 
 func (e *entry) id() string   { return e.target.Container.ID }
@@ -45,6 +46,9 @@ type TargetInfo struct {
 	OnStart     bool      `json:"on_start"`
 	Destination string    `json:"destination"`
 	Problem     string    `json:"problem,omitempty"` // label problems: not scheduled until fixed
+	// DestinationProblem says why archives cannot be written where they go (e.g.
+	// a baktainer.volume naming no volume); the target stays scheduled.
+	DestinationProblem string `json:"destination_problem,omitempty"`
 }
 
 // TargetStatus is a read-only view of one registered container, for the API and
@@ -57,8 +61,9 @@ type TargetStatus struct {
 	LastFailure *Attempt  `json:"last_failure,omitempty"`
 }
 
-// describe is e's TargetInfo at now; problems are scrubbed of e's secrets.
-func describe(e *entry, now time.Time, loc *time.Location, dests Destinations) TargetInfo {
+// describe is e's TargetInfo, next being its next run; problems are scrubbed of
+// e's secrets.
+func describe(e *entry, next time.Time, dests Destinations) TargetInfo {
 	info := TargetInfo{
 		Name: e.name(), Container: e.target.Container.Name, ContainerID: e.target.Container.ID,
 		Schedule: e.schedule, OnStart: e.target.Spec.OnStart, Destination: dests.Describe(e.target),
@@ -67,10 +72,10 @@ func describe(e *entry, now time.Time, loc *time.Location, dests Destinations) T
 		info.Engine, info.Database = e.engine.Name(), e.engine.Database(e.target)
 	}
 	if e.problem != nil {
-		info.Problem = scrubAll(e.problem.Error(), secretsOf(e.target))
+		info.Problem = engines.Redact(e.problem.Error(), engines.Secrets(e.target)...)
 		info.Schedule = ""
 	} else {
-		info.NextRun = e.nextRun(now, loc)
+		info.NextRun = next
 	}
 	return info
 }
@@ -101,22 +106,40 @@ func newEntry(c docker.Container, reg *engines.Registry, defaultSchedule string)
 	return e
 }
 
-// nextRun is when e's schedule fires next after now, in the agent's zone.
-func (e *entry) nextRun(now time.Time, loc *time.Location) time.Time {
-	if e.sched == nil {
+// firstRun is when e's schedule fires next after now, in zone loc, for an entry
+// that has no scheduler entry (a plan).
+func (e *entry) firstRun(now time.Time, loc *time.Location) time.Time {
+	if e.sched == nil || e.problem != nil {
 		return time.Time{}
 	}
 	return e.sched.Next(now.In(loc))
 }
 
+// nextRun is when the scheduler fires e next: its own entry's time (an @every
+// timer counts from the registration, not from now), or, before the scheduler
+// runs, the schedule's next time after now.
+func (ts *targets) nextRun(e *entry, now time.Time) time.Time {
+	if e.cronID != 0 {
+		if next := ts.cron.Entry(e.cronID).Next; !next.IsZero() {
+			return next
+		}
+	}
+	return e.firstRun(now, ts.loc)
+}
+
 // register adds or replaces the entry for its container. fire is what its cron
-// entry runs. It returns the entry it replaced, if any.
+// entry runs. An entry that claims the backup name another container holds in
+// the same destination is registered refused (see nameConflict). It returns the
+// entry it replaced, if any.
 func (ts *targets) register(e *entry, fire func(id string)) (replaced *entry) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if old, ok := ts.byID[e.id()]; ok {
 		ts.cron.Remove(old.cronID)
 		replaced = old
+	}
+	if holder := nameHolder(e, maps.Values(ts.byID)); holder != nil {
+		e.problem, e.heldBy = nameConflict(e, holder), holder.id()
 	}
 	if e.problem == nil {
 		id := e.id()
@@ -126,17 +149,23 @@ func (ts *targets) register(e *entry, fire func(id string)) (replaced *entry) {
 	return replaced
 }
 
-// remove unregisters a container; it returns the entry, or nil if none.
-func (ts *targets) remove(id string) *entry {
+// remove unregisters a container; it returns the entry (nil if none) and the
+// entries refused for the backup name it held.
+func (ts *targets) remove(id string) (removed *entry, waiting []*entry) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	e, ok := ts.byID[id]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	ts.cron.Remove(e.cronID)
 	delete(ts.byID, id)
-	return e
+	for _, o := range ts.byID {
+		if o.heldBy == id {
+			waiting = append(waiting, o)
+		}
+	}
+	return e, waiting
 }
 
 func (ts *targets) get(id string) (*entry, bool) {
@@ -192,13 +221,14 @@ func (ts *targets) find(ref string) (*entry, error) {
 	return nil, fmt.Errorf("container %q: %w (it must be running, labelled %s and match the agent's selectors)", ref, ErrUnknownTarget, BackupLabel)
 }
 
-// sameName returns the other registered containers that file archives under name.
+// sameName returns the other registered containers that file archives under e's
+// name in another destination (in the same one, register refuses them).
 func (ts *targets) sameName(e *entry) []string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	var others []string
 	for id, o := range ts.byID {
-		if id != e.id() && o.name() == e.name() {
+		if id != e.id() && o.name() == e.name() && o.destination != e.destination {
 			others = append(others, o.target.Container.Name)
 		}
 	}
@@ -221,89 +251,4 @@ func (ts *targets) snapshot() []*entry {
 		return out[i].target.Container.Name < out[j].target.Container.Name
 	})
 	return out
-}
-
-// status builds the public view of e.
-func (a *Agent) status(e *entry, now time.Time) TargetStatus {
-	s := TargetStatus{TargetInfo: describe(e, now, a.cfg.Location, a.dests), Registered: e.registered}
-	if act, ok := a.activeFor(e.id()); ok {
-		s.Active = &act
-	}
-	if a.history != nil {
-		s.LastSuccess, s.LastFailure = a.history.Last(s.Name)
-	}
-	return s
-}
-
-// Targets returns a snapshot of every registered container, sorted by backup name.
-func (a *Agent) Targets() []TargetStatus {
-	now := time.Now()
-	entries := a.targets.snapshot()
-	out := make([]TargetStatus, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, a.status(e, now))
-	}
-	return out
-}
-
-// admit registers a resolved container, reports label problems, and runs its
-// on_start backup when it is new.
-func (a *Agent) admit(ctx context.Context, c docker.Container) {
-	e := newEntry(c, a.engines, a.cfg.Schedule)
-	replaced := a.targets.register(e, a.fire)
-	log := a.log.WithFields(logrus.Fields{"container": c.Name, "name": e.name()})
-	st := a.status(e, time.Now())
-	a.obs.registered(st)
-	if replaced == nil {
-		for _, w := range e.target.Spec.Warnings { // unknown labels: backed up all the same
-			a.warn(e, w.String())
-		}
-	}
-	if e.problem != nil {
-		if replaced == nil || replaced.problem == nil || replaced.problem.Error() != e.problem.Error() {
-			a.warn(e, "not scheduled until its labels are fixed: "+a.scrub(e.problem.Error(), e.target))
-		}
-		return
-	}
-	if replaced == nil {
-		log.WithFields(logrus.Fields{"engine": st.Engine, "schedule": e.schedule, "next_run": st.NextRun}).Info("target registered")
-		if others := a.targets.sameName(e); len(others) > 0 {
-			a.warn(e, fmt.Sprintf("containers %s and %s both file archives under the name %q; give each its own %s label",
-				c.Name, strings.Join(others, ", "), e.name(), labels.Name))
-		}
-		if e.target.Spec.OnStart {
-			if _, err := a.request(e, TriggerOnStart); err != nil {
-				log.Warnf("on_start backup not queued: %v", err)
-			}
-		}
-	}
-}
-
-// forget unregisters a container.
-func (a *Agent) forget(id, why string) {
-	if e := a.targets.remove(id); e != nil {
-		a.log.WithFields(logrus.Fields{"container": e.target.Container.Name, "name": e.name()}).Infof("target removed (%s)", why)
-		a.obs.removed(a.status(e, time.Now()))
-	}
-}
-
-// fire is what a target's cron entry runs.
-func (a *Agent) fire(id string) {
-	e, ok := a.targets.get(id)
-	if !ok {
-		return
-	}
-	if _, err := a.request(e, TriggerSchedule); err != nil {
-		var busy *BusyError
-		if errors.As(err, &busy) {
-			a.warn(e, fmt.Sprintf("scheduled backup skipped: the previous one (attempt %s) is still %s", busy.Attempt.ID, busy.Attempt.Outcome))
-			return
-		}
-		a.log.WithField("container", e.target.Container.Name).Warnf("scheduled backup not queued: %v", err)
-	}
-}
-
-func (a *Agent) warn(e *entry, msg string) {
-	a.log.WithFields(logrus.Fields{"container": e.target.Container.Name, "name": e.name()}).Warn(msg)
-	a.obs.warning(Warning{Time: time.Now().UTC(), Name: e.name(), Container: e.target.Container.Name, Message: msg})
 }

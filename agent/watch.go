@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -90,18 +91,21 @@ func (a *Agent) handle(ctx context.Context, ev docker.ContainerEvent) {
 		c, err := a.dc.Inspect(ctx, ev.ID)
 		if err != nil {
 			a.log.WithField("container", ev.Name).Debugf("%s event: %v", ev.Action, err)
-			a.forget(ev.ID, "gone before it could be inspected")
+			a.forget(ctx, ev.ID, "gone before it could be inspected")
 			return
 		}
 		if !c.Running {
-			a.forget(ev.ID, "not running")
+			a.forget(ctx, ev.ID, "not running")
 			return
 		}
 		a.admit(ctx, c)
 	case "die":
-		a.forget(ev.ID, "stopped")
+		a.forget(ctx, ev.ID, "stopped")
 	case "destroy":
-		a.forget(ev.ID, "removed")
+		a.forget(ctx, ev.ID, "removed")
+		a.mu.Lock()
+		delete(a.ignored, ev.ID)
+		a.mu.Unlock()
 	}
 }
 
@@ -123,18 +127,21 @@ func (a *Agent) resync(ctx context.Context) error {
 	}
 	for id := range known {
 		if !seen[id] {
-			a.forget(id, "no longer running (found on resync)")
+			a.forget(ctx, id, "no longer running (found on resync)")
 		}
 	}
 	return a.admitAll(ctx, fresh)
 }
 
-// admitAll inspects and admits containers, a few at a time. A container that
-// vanished meanwhile is skipped; a Docker connection error is returned.
+// admitAll inspects containers, a few at a time, and admits them oldest first,
+// so the older of two containers that claim one backup name keeps it whatever
+// order the inspects end in. A container that vanished meanwhile is skipped; a
+// Docker connection error is returned.
 func (a *Agent) admitAll(ctx context.Context, ids []string) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
+	var running []docker.Container
 	sem := make(chan struct{}, resolveParallel)
 	for _, id := range ids {
 		wg.Add(1)
@@ -142,20 +149,24 @@ func (a *Agent) admitAll(ctx context.Context, ids []string) error {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			c, err := a.dc.Inspect(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				if kind, _ := classify(err); kind == KindDocker {
-					mu.Lock()
 					errs = append(errs, err)
-					mu.Unlock()
 				}
 				return
 			}
 			if c.Running {
-				a.admit(ctx, c)
+				running = append(running, c)
 			}
 		}()
 	}
 	wg.Wait()
+	slices.SortFunc(running, func(x, y docker.Container) int { return x.Created.Compare(y.Created) })
+	for _, c := range running {
+		a.admit(ctx, c)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("resync: %w", errors.Join(errs...))
 	}

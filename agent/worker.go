@@ -6,13 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/baktainer/baktainer/engines"
-	"github.com/baktainer/baktainer/labels"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -101,7 +99,7 @@ func (a *Agent) execute(keys []string, att Attempt) {
 		if ctx.Err() != nil {
 			kind, transient = KindCancelled, false
 		}
-		att.ErrorKind, att.Error = kind, a.scrubAttempt(err.Error(), att)
+		att.ErrorKind, att.Error = kind, a.scrubAttempt(err, att)
 		if !transient || att.Tries > a.cfg.Retries || ctx.Err() != nil {
 			att.Outcome = Failed
 			break
@@ -128,7 +126,7 @@ func (a *Agent) execute(keys []string, att Attempt) {
 func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error {
 	tctx, cancel := context.WithTimeout(ctx, a.cfg.BackupTimeout)
 	defer cancel()
-	t, eng, err := Resolve(tctx, a.dc, a.engines, att.ContainerID)
+	t, eng, err := a.resolve(tctx, att.ContainerID)
 	a.remember(att.ID, t)
 	if err != nil {
 		return err
@@ -242,45 +240,36 @@ func (a *Agent) Attempt(id string) (Attempt, bool) {
 	return Attempt{}, false
 }
 
-// remember keeps the secrets of an attempt's target, to scrub them from its errors.
+// remember keeps the secrets of an attempt's target, to take them out of its errors.
 func (a *Agent) remember(id string, t engines.Target) {
-	secrets := secretsOf(t)
+	secrets := engines.Secrets(t)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.secrets[id] = append(a.secrets[id], secrets...)
 }
 
-func (a *Agent) scrubAttempt(msg string, att Attempt) string {
+// scrubAttempt is the message of an attempt's error. An engine's error is already
+// redacted (its own words, the tool's output without the secrets); any other
+// error, e.g. of an engine that is careless about it, loses the target's secrets
+// here, as whole words (engines.Redact).
+func (a *Agent) scrubAttempt(err error, att Attempt) string {
+	if engines.IsRedacted(err) {
+		return err.Error()
+	}
 	a.mu.Lock()
 	secrets := a.secrets[att.ID]
 	a.mu.Unlock()
-	return scrubAll(msg, secrets)
+	return engines.Redact(err.Error(), secrets...)
 }
 
-// scrub removes t's secrets from msg.
-func (a *Agent) scrub(msg string, t engines.Target) string { return scrubAll(msg, secretsOf(t)) }
+// scrub takes t's secrets out of msg (a label problem: it may quote a credential
+// label's value).
+func (a *Agent) scrub(msg string, t engines.Target) string { return scrubTarget(msg, t) }
 
-// secretsOf lists the values of t that must never be shown: the password label and
-// every environment variable whose name says it holds a secret.
-func secretsOf(t engines.Target) []string {
-	var out []string
-	if t.Spec.Password != "" {
-		out = append(out, t.Spec.Password)
-	}
-	if v := t.Container.Labels[labels.Password]; v != "" {
-		out = append(out, v)
-	}
-	for k, v := range t.Container.Env {
-		up := strings.ToUpper(k)
-		if len(v) >= 4 && !strings.HasSuffix(up, "_FILE") &&
-			(strings.Contains(up, "PASS") || strings.Contains(up, "SECRET") || strings.Contains(up, "TOKEN") || strings.Contains(up, "KEY") || strings.Contains(up, "AUTH")) {
-			out = append(out, v)
-		}
-	}
-	return out
+// scrubTarget takes t's secrets out of msg, as whole words (engines.Redact).
+func scrubTarget(msg string, t engines.Target) string {
+	return engines.Redact(msg, engines.Secrets(t)...)
 }
-
-func scrubAll(msg string, secrets []string) string { return engines.Scrub(msg, secrets...) }
 
 func newAttemptID() string {
 	b := make([]byte, 6)

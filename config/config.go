@@ -25,6 +25,9 @@ type Config struct {
 	Schedule  string         // BT_CRON: default schedule of every target
 	Location  *time.Location // TZ: the zone schedules are read in
 	Selectors []string       // BT_SELECTOR: extra label selectors, "key=value" or "key"
+	// RequireContainerLabels (BT_REQUIRE_CONTAINER_LABELS) ignores baktainer.*
+	// labels whose value comes from the container's image.
+	RequireContainerLabels bool
 
 	Threads       int           // BT_THREADS: dumps at once
 	BackupTimeout time.Duration // BT_BACKUP_TIMEOUT: per try

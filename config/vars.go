@@ -111,6 +111,8 @@ var vars = []Var{
 	{Name: "BT_SELECTOR", Help: "extra label selectors a container must match, comma-separated key=value or key",
 		parse: func(c *Config, s string) error { sel, err := ParseSelectors(s); c.Selectors = sel; return err },
 		show:  func(c Config) string { return strings.Join(c.Selectors, ",") }},
+	boolean("BT_REQUIRE_CONTAINER_LABELS", "false", "ignore baktainer.* labels whose value comes from the container's image (Docker merges an image's LABELs into its containers): only the container's own labels enrol it; see docs/SECURITY.md",
+		func(c *Config) *bool { return &c.RequireContainerLabels }),
 	count("BT_THREADS", "4", "how many backups run at once (at most one per container)", 1, maxThreads,
 		func(c *Config) *int { return &c.Threads }),
 	duration("BT_BACKUP_TIMEOUT", "1h", "longest one try of a backup may take (30m, 2h, or seconds)", time.Second, maxBackupTimeout,

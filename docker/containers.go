@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -11,11 +12,13 @@ import (
 // Container is what baktainer needs to know of a container to back it up.
 type Container struct {
 	ID      string
-	Name    string // without the leading slash
-	Image   string
-	Labels  map[string]string
+	Name    string            // without the leading slash
+	Image   string            // as the container was created from it (a name, or an ID)
+	ImageID string            // the image's ID; Inspect only
+	Labels  map[string]string // the container's, merged by Docker with its image's
 	Env     map[string]string // the container's configured environment
 	Running bool
+	Created time.Time // when the container was created; Inspect only
 }
 
 // Inspect returns the container named by ID or name.
@@ -28,9 +31,11 @@ func (c *Client) Inspect(ctx context.Context, idOrName string) (Container, error
 	out := Container{
 		ID:      ic.ID,
 		Name:    strings.TrimPrefix(ic.Name, "/"),
+		ImageID: ic.Image,
 		Running: ic.State != nil && ic.State.Running,
 		Env:     map[string]string{},
 	}
+	out.Created, _ = time.Parse(time.RFC3339Nano, ic.Created) // zero when the engine says nothing usable
 	if ic.Config != nil {
 		out.Image = ic.Config.Image
 		out.Labels = ic.Config.Labels
@@ -59,6 +64,19 @@ func (c *Client) ListRunning(ctx context.Context, labels ...string) ([]Container
 		out = append(out, Container{ID: s.ID, Name: name, Image: s.Image, Labels: s.Labels, Running: true})
 	}
 	return out, nil
+}
+
+// ImageLabels returns the labels an image carries (its LABEL instructions): Docker
+// merges them into every container made from it.
+func (c *Client) ImageLabels(ctx context.Context, imageID string) (map[string]string, error) {
+	inspected, err := c.api.ImageInspect(ctx, imageID)
+	if err != nil {
+		return nil, fmt.Errorf("docker: inspect image %s: %w", imageID, err)
+	}
+	if inspected.Config == nil {
+		return map[string]string{}, nil
+	}
+	return inspected.Config.Labels, nil
 }
 
 func parseEnv(pairs []string) map[string]string {

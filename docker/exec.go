@@ -23,7 +23,15 @@ type ExecSpec struct {
 	User      string    // empty: the container's default user
 	Stdin     io.Reader // nil: no standard input is attached
 	Stdout    io.Writer // nil: the output is discarded
+	// MaxOutput, when positive, bounds the standard output: past it Exec stops
+	// reading, abandons the command (Docker cannot kill an exec; the daemon drains
+	// what it still writes) and returns an error wrapping ErrOutputLimit. Every
+	// short answer read from a container sets it: the container may be hostile.
+	MaxOutput int64
 }
+
+// ErrOutputLimit is returned when a command wrote more than its ExecSpec.MaxOutput.
+var ErrOutputLimit = errors.New("docker: the command's output exceeds its limit")
 
 // stderrLimit bounds how much of a command's standard error is kept for error
 // messages; dump tools print their reason for failing first.
@@ -121,6 +129,9 @@ func (c *Client) stream(ctx context.Context, execID string, spec ExecSpec) (*cap
 	if stdout == nil {
 		stdout = io.Discard
 	}
+	if spec.MaxOutput > 0 {
+		stdout = &limitWriter{w: stdout, room: spec.MaxOutput}
+	}
 	stderr := &cappedBuffer{limit: stderrLimit}
 	_, copyErr := stdcopy.StdCopy(stdout, stderr, attached.Reader)
 	// The output is over: unblock a stdin copy the command stopped reading.
@@ -128,6 +139,9 @@ func (c *Client) stream(ctx context.Context, execID string, spec ExecSpec) (*cap
 	wg.Wait()
 	if ctx.Err() != nil {
 		return stderr, ctx.Err()
+	}
+	if errors.Is(copyErr, ErrOutputLimit) {
+		return stderr, fmt.Errorf("%w of %d bytes", copyErr, spec.MaxOutput)
 	}
 	if copyErr != nil {
 		return stderr, fmt.Errorf("read output: %w", copyErr)
@@ -225,4 +239,20 @@ func (b *cappedBuffer) String() string {
 		return fmt.Sprintf("%s… (%d more bytes)", b.buf.String(), b.dropped)
 	}
 	return b.buf.String()
+}
+
+// limitWriter passes on at most room bytes and fails the write that would pass
+// more, so the copy stops before anything beyond the limit is held.
+type limitWriter struct {
+	w    io.Writer
+	room int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.room {
+		return 0, ErrOutputLimit
+	}
+	n, err := l.w.Write(p)
+	l.room -= int64(n)
+	return n, err
 }

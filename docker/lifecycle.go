@@ -20,16 +20,29 @@ func (c *Client) Restart(ctx context.Context, container string) error {
 }
 
 // settleTime is how long Exec gives the engine to report a container's death after
-// a command in it died of a signal.
-const settleTime = 3 * time.Second
+// a command in it died of a signal; failureSettleTime after it failed otherwise.
+const (
+	settleTime        = 3 * time.Second
+	failureSettleTime = time.Second
+)
 
-// settledStartedAt is startedAt after a command ended. A command killed by a signal
-// (exit code above 128) may be the first sign of its container being killed: the
-// engine sees the command end before it marks the container exited, so the state
-// is looked at again for a moment before the container is taken to be alive.
+// settledStartedAt is startedAt after a command ended. A failed command may be the
+// first sign of its container being killed: the engine sees the command end
+// before it marks the container exited, so the state is looked at again for a
+// moment before the container is taken to be alive. A command killed by a signal
+// (exit code above 128) gets settleTime; one that failed otherwise (a client whose
+// server was killed first says "connection closed" and exits 1) failureSettleTime.
+// A command that could not start (126, 127) or succeeded gets none.
 func (c *Client) settledStartedAt(ctx context.Context, container, before string, code int) (string, error) {
+	wait := time.Duration(0)
+	switch {
+	case code > 128:
+		wait = settleTime
+	case code != 0 && code != 126 && code != 127:
+		wait = failureSettleTime
+	}
 	after, err := c.startedAt(ctx, container)
-	for deadline := time.Now().Add(settleTime); code > 128 && err == nil && after == before && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(wait); err == nil && after == before && time.Now().Before(deadline); {
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/baktainer/baktainer/docker"
@@ -19,9 +20,9 @@ import (
 // An empty Value means "no password".
 func secret(ctx context.Context, ex Execer, t Target, envNames ...string) (setting, error) {
 	if path := t.Spec.PasswordFile; path != "" {
-		v, err := readFileInContainer(ctx, ex, t, path)
+		v, err := readSecretFile(ctx, ex, t, path)
 		if err != nil {
-			return setting{}, fmt.Errorf("container %s: label %s: %w", t.Container.Name, labels.PasswordFile, err)
+			return setting{}, fmt.Errorf("container %s: %w", t.Container.Name, &secretFileError{from: "label " + labels.PasswordFile, label: true, err: err})
 		}
 		return setting{v, "label " + labels.PasswordFile}, nil
 	}
@@ -30,9 +31,9 @@ func secret(ctx context.Context, ex Execer, t Target, envNames ...string) (setti
 			return setting{v, "env " + name}, nil
 		}
 		if path := t.Container.Env[name+"_FILE"]; path != "" {
-			v, err := readFileInContainer(ctx, ex, t, path)
+			v, err := readSecretFile(ctx, ex, t, path)
 			if err != nil {
-				return setting{}, fmt.Errorf("container %s: env %s_FILE: %w", t.Container.Name, name, err)
+				return setting{}, fmt.Errorf("container %s: %w", t.Container.Name, &secretFileError{from: "env " + name + "_FILE", err: err})
 			}
 			return setting{v, "env " + name + "_FILE"}, nil
 		}
@@ -43,57 +44,63 @@ func secret(ctx context.Context, ex Execer, t Target, envNames ...string) (setti
 	return setting{From: "none set"}, nil
 }
 
-// readFileInContainer returns a secret file's content without its final newline.
-func readFileInContainer(ctx context.Context, ex Execer, t Target, path string) (string, error) {
+// readSecretFile returns the content of a password file inside the container,
+// without its final newline, reading at most secretLimit bytes of it. Its errors
+// are baktainer's own words: never the file's content, never its path (a password
+// pasted where the path belongs must not be shown), never the tool's output.
+func readSecretFile(ctx context.Context, ex Execer, t Target, path string) (string, error) {
 	var out bytes.Buffer
-	err := ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: []string{"cat", "--", path}, Stdout: &out})
-	if err != nil {
-		return "", fmt.Errorf("read %s inside the container: %w", path, err)
-	}
-	return strings.TrimRight(out.String(), "\r\n"), nil
-}
-
-// Scrub returns s with every non-empty secret replaced by [REDACTED]: the one
-// place messages lose their secrets before anyone sees them.
-func Scrub(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
-
-// redact returns err with every secret in its message replaced, keeping an
-// *docker.ExitError an *docker.ExitError so callers can still inspect the exit code.
-func redact(err error, secrets ...string) error {
-	if err == nil {
-		return nil
-	}
-	scrub := func(s string) string { return Scrub(s, secrets...) }
+	// head stops an honest container's read at the limit (cat /dev/zero would run
+	// on inside it); MaxOutput stops a dishonest one's.
+	cmd := []string{"head", "-c", strconv.Itoa(secretLimit + 1), "--", path}
+	err := ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Stdout: &out, MaxOutput: secretLimit})
 	var exit *docker.ExitError
-	if errors.As(err, &exit) {
-		clean := *exit
-		clean.Stderr = scrub(exit.Stderr)
-		if msg := scrub(err.Error()); msg != err.Error() || clean.Stderr != exit.Stderr {
-			return &redactedError{msg: msg, cause: &clean}
-		}
-		return err
+	switch {
+	case err == nil:
+		return strings.TrimRight(out.String(), "\r\n"), nil
+	case errors.Is(err, docker.ErrOutputLimit):
+		return "", fmt.Errorf("the file it names is larger than %d bytes, too large for a password (a device, or the wrong file?)", secretLimit)
+	case notStarted(err):
+		return "", errors.New("the file it names cannot be read: head cannot be run in the container")
+	case errors.As(err, &exit):
+		return "", errors.New("the file it names " + unreadableBecause(exit))
 	}
-	if msg := scrub(err.Error()); msg != err.Error() {
-		return errors.New(msg)
-	}
-	return err
+	return "", fmt.Errorf("read the file it names inside the container: %w", err)
 }
 
-// redactedError carries a scrubbed message and a scrubbed cause.
-type redactedError struct {
-	msg   string
-	cause error
+// unreadableBecause says why head could not read a file, from its message.
+func unreadableBecause(exit *docker.ExitError) string {
+	switch msg := exit.Stderr; {
+	case strings.Contains(msg, "No such file"):
+		return "does not exist in the container"
+	case strings.Contains(msg, "Permission denied"):
+		return "cannot be read by the container's default user (permission denied)"
+	case strings.Contains(msg, "Is a directory"):
+		return "is a directory, not a file"
+	}
+	return fmt.Sprintf("cannot be read in the container (head exited with code %d)", exit.Code)
 }
 
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.cause }
+// secretFileError is a password file that could not be read. Through the
+// baktainer.db.password_file label it is a *labels.Error: fixing the label fixes it.
+type secretFileError struct {
+	from  string // "label baktainer.db.password_file" or "env NAME_FILE"
+	label bool
+	err   error
+}
+
+func (e *secretFileError) Error() string { return e.from + ": " + e.err.Error() }
+func (e *secretFileError) Unwrap() error { return e.err }
+
+// As makes a label's unreadable file a *labels.Error, without its value.
+func (e *secretFileError) As(target any) bool {
+	le, ok := target.(**labels.Error)
+	if !ok || !e.label || errors.Unwrap(e.err) != nil {
+		return false
+	}
+	*le = &labels.Error{Label: labels.PasswordFile, Problem: e.err.Error()}
+	return true
+}
 
 // setting is a value and where it came from, so an error can point the user at the
 // label or variable to fix.

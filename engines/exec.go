@@ -46,11 +46,22 @@ func engineOf(t Target, def string) string {
 	return def
 }
 
+// Caps on what baktainer reads from a container besides a dump: every such answer
+// is short, and the container may be hostile (a "version" that never ends, a
+// password file that names a device).
+const (
+	// shortOutputLimit bounds an answer of output (stat, mktemp, redis-cli replies,
+	// PRAGMA integrity_check) and what a probe such as `TOOL --version` prints.
+	shortOutputLimit = 16 << 10
+	// secretLimit bounds a password read from a file inside the container.
+	secretLimit = 4 << 10
+)
+
 // findTool returns the first of tools that runs (`TOOL --version`) inside the
 // target's container.
 func findTool(ctx context.Context, ex Execer, t Target, engine string, tools ...string) (string, error) {
 	for _, tool := range tools {
-		err := ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: []string{tool, "--version"}})
+		err := ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: []string{tool, "--version"}, MaxOutput: shortOutputLimit})
 		if err == nil {
 			return tool, nil
 		}
@@ -62,10 +73,12 @@ func findTool(ctx context.Context, ex Execer, t Target, engine string, tools ...
 }
 
 // output runs argv in the target's container (as user, when set) and returns its
-// standard output without surrounding white space. It is for short answers only.
+// standard output without surrounding white space. It is for short answers only:
+// past shortOutputLimit it fails with docker.ErrOutputLimit.
 func output(ctx context.Context, ex Execer, t Target, env []string, user string, argv ...string) (string, error) {
 	var out bytes.Buffer
-	err := ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: argv, Env: env, User: user, Stdout: &out})
+	err := ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: argv, Env: env, User: user, Stdout: &out,
+		MaxOutput: shortOutputLimit})
 	return strings.TrimSpace(out.String()), err
 }
 
@@ -92,5 +105,6 @@ const cleanupTimeout = 30 * time.Second
 func removeQuietly(ctx context.Context, ex Execer, t Target, user, path string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	_ = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: []string{"rm", "-f", "--", path}, User: user})
+	_ = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: []string{"rm", "-f", "--", path}, User: user,
+		MaxOutput: shortOutputLimit})
 }

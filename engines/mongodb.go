@@ -90,9 +90,10 @@ func (c mongoConn) args(configPath string) []string {
 	if c.user.Value == "" {
 		return nil
 	}
-	args := []string{"--username", c.user.Value, "--authenticationDatabase", "admin"}
+	// --option=value: a value is one word, never read as an option.
+	args := []string{"--username=" + c.user.Value, "--authenticationDatabase=admin"}
 	if c.password.Value != "" {
-		args = append(args, "--config", configPath)
+		args = append(args, "--config="+configPath)
 	}
 	return args
 }
@@ -108,7 +109,7 @@ func (c mongoConn) config() ([]byte, error) {
 
 func (c mongoConn) fail(t Target, what string, err error) error {
 	return redact(fmt.Errorf("container %s: %s as user %s, password from %s: %w",
-		t.Container.Name, what, c.user, c.password.From, err), c.password.Value)
+		t.Container.Name, what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value)...)
 }
 
 // Dump implements Engine.
@@ -119,7 +120,7 @@ func (m MongoDB) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) err
 	}
 	cmd := append([]string{"mongodump", "--archive", "--quiet"}, c.args("/dev/stdin")...)
 	if db := m.Database(t); db != "all" {
-		cmd = append(cmd, "--db", db)
+		cmd = append(cmd, "--db="+db)
 	}
 	spec := docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Stdout: w}
 	if c.password.Value != "" && c.user.Value != "" {

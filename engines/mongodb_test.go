@@ -99,7 +99,7 @@ func TestMongoCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	dump, _, _ := f.find("mongodump")
-	want := "mongodump --archive --quiet --username root --authenticationDatabase admin --config /dev/stdin --db shop"
+	want := "mongodump --archive --quiet --username=root --authenticationDatabase=admin --config=/dev/stdin --db=shop"
 	if strings.Join(dump.Cmd, " ") != want {
 		t.Errorf("dump argv = %q, want %q", strings.Join(dump.Cmd, " "), want)
 	}
@@ -121,7 +121,7 @@ func TestMongoCommands(t *testing.T) {
 	wantCalls := []string{
 		"mktemp /tmp/baktainer-mongo.XXXXXXXX",
 		"dd of=/tmp/baktainer-mongo.AbCdEf12",
-		"mongorestore --archive --drop --stopOnError --quiet --username root --authenticationDatabase admin --config /tmp/baktainer-mongo.AbCdEf12",
+		"mongorestore --archive --drop --stopOnError --quiet --username=root --authenticationDatabase=admin --config=/tmp/baktainer-mongo.AbCdEf12",
 		"rm -f -- /tmp/baktainer-mongo.AbCdEf12",
 	}
 	if strings.Join(got, "\n") != strings.Join(wantCalls, "\n") {

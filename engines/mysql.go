@@ -156,7 +156,8 @@ func (m MySQL) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
 	}
 	// utf8mb4 end to end, so 4-byte characters survive whatever the client defaults to;
 	// --hex-blob so binary columns survive any character set.
-	cmd := []string{tool, "--user", c.user.Value, "--default-character-set=utf8mb4",
+	// Values travel as --option=value, the database after "--": never read as options.
+	cmd := []string{tool, "--user=" + c.user.Value, "--default-character-set=utf8mb4",
 		"--single-transaction", "--routines", "--triggers", "--events", "--hex-blob"}
 	what := "database " + c.database.String()
 	if t.Spec.All {
@@ -170,7 +171,7 @@ func (m MySQL) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})
 	if err != nil {
 		return redact(fmt.Errorf("container %s: %s of %s as user %s, password from %s: %w",
-			t.Container.Name, tool, what, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, tool, what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
 }
@@ -193,17 +194,17 @@ func (m MySQL) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) e
 	if err != nil {
 		return err
 	}
-	cmd := []string{client, "--user", c.user.Value, "--default-character-set=utf8mb4"}
+	cmd := []string{client, "--user=" + c.user.Value, "--default-character-set=utf8mb4"}
 	if single {
 		if c.database.Value == "" {
 			c.database = setting{dumped, "the dump's header"}
 		}
-		cmd = append(cmd, "--database", c.database.Value)
+		cmd = append(cmd, "--database="+c.database.Value)
 	}
 	err = rt.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: in, Stdout: io.Discard})
 	if err != nil {
 		return redact(fmt.Errorf("container %s: %s restore into database %s as user %s, password from %s: %w",
-			t.Container.Name, client, c.database, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, client, c.database, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
 }

@@ -78,12 +78,16 @@ func (Postgres) conn(ctx context.Context, ex Execer, t Target) (pgConn, error) {
 	return pgConn{user: user, database: db, password: password}, nil
 }
 
-// env passes the password the way libpq reads it, never in argv.
+// env passes the database and the password the way libpq reads them, never in
+// argv: libpq reads a --dbname value with "=" or a postgresql:// prefix as
+// connection settings (another host, to which it would send the password), but
+// PGDATABASE always as a plain name.
 func (c pgConn) env() []string {
-	if c.password.Value == "" {
-		return nil
+	env := []string{"PGDATABASE=" + c.database.Value}
+	if c.password.Value != "" {
+		env = append(env, "PGPASSWORD="+c.password.Value)
 	}
-	return []string{"PGPASSWORD=" + c.password.Value}
+	return env
 }
 
 // Dump implements Engine.
@@ -92,11 +96,13 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	if err != nil {
 		return err
 	}
-	// --clean --if-exists: the dump replaces what it restores, in a fresh or a used server.
-	cmd := []string{"pg_dump", "--username", c.user.Value, "--dbname", c.database.Value, "--no-password", "--clean", "--if-exists"}
+	// --clean --if-exists: the dump replaces what it restores, in a fresh or a used
+	// server. Values travel as --option=value (one word, never read as an option);
+	// the database in PGDATABASE (see env).
+	cmd := []string{"pg_dump", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
 	what := "database " + c.database.String()
 	if t.Spec.All {
-		cmd = []string{"pg_dumpall", "--username", c.user.Value, "--no-password", "--clean", "--if-exists"}
+		cmd = []string{"pg_dumpall", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
 		what = "every database (label " + labels.All + ")"
 	}
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})
@@ -105,7 +111,7 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	}
 	if err != nil {
 		return redact(fmt.Errorf("container %s: %s of %s as user %s, password from %s: %w",
-			t.Container.Name, cmd[0], what, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, cmd[0], what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
 }
@@ -125,7 +131,8 @@ func (p Postgres) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader
 	in := bufio.NewReaderSize(r, 64<<10)
 	head, _ := in.Peek(recordSize) // a short or failed read shows as an unknown kind below
 	var dump io.Reader = in
-	cmd := []string{"psql", "--username", c.user.Value, "--no-password", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1"}
+	// The database goes through PGDATABASE (c.env), never argv: see Dump.
+	cmd := []string{"psql", "--username=" + c.user.Value, "--no-password", "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"}
 	kind := pgDumpKind(head)
 	switch kind {
 	case pgCluster:
@@ -135,7 +142,6 @@ func (p Postgres) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader
 	default:
 		return fmt.Errorf("container %s: restore: the archive does not start like a pg_dump or pg_dumpall dump", t.Container.Name)
 	}
-	cmd = append(cmd, "--dbname", c.database.Value)
 	stdin := newPgInput(dump, kind == pgDatabase)
 	output := &tailBuffer{max: 4 << 10}
 	err = rt.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdin: stdin, Stdout: output})
@@ -150,7 +156,7 @@ func (p Postgres) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader
 		return fmt.Errorf("container %s: restore aborted (%s): %w", t.Container.Name, outcome, stdin.err)
 	case err != nil:
 		return redact(fmt.Errorf("container %s: psql restore into database %s as user %s, password from %s: %w",
-			t.Container.Name, c.database, c.user, c.password.From, err), c.password.Value)
+			t.Container.Name, c.database, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	case !stdin.committed(output.buf):
 		return fmt.Errorf("container %s: psql ended before the end of its input: the restore did not commit", t.Container.Name)
 	}

@@ -80,6 +80,8 @@ func (Redis) conn(ctx context.Context, ex Execer, t Target) (redisConn, error) {
 }
 
 // cmd is a redis-cli command line; the password travels in REDISCLI_AUTH.
+// redis-cli knows no --option=value form, but takes the word after --user as the
+// user whatever it looks like, so a user "-x" cannot become an option.
 func (c redisConn) cmd(args ...string) []string {
 	cmd := []string{"redis-cli"}
 	if c.user.From != "default" {
@@ -95,10 +97,17 @@ func (c redisConn) env() []string {
 	return []string{"REDISCLI_AUTH=" + c.password.Value}
 }
 
-// fail wraps err with the context every redis error carries, password scrubbed.
+// fail wraps err with the context every redis error carries, secrets taken out
+// of the tool's message.
 func (c redisConn) fail(t Target, what string, err error) error {
 	return redact(fmt.Errorf("container %s: %s as user %s, password from %s: %w",
-		t.Container.Name, what, c.user, c.password.From, err), c.password.Value)
+		t.Container.Name, what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value)...)
+}
+
+// unexpected is the error for a reply the server should not have given; the reply
+// is quoted with the secrets taken out.
+func (c redisConn) unexpected(t Target, reply string) error {
+	return fmt.Errorf("unexpected reply %q", Redact(reply, secretsOf(t, c.password, c.user.Value)...))
 }
 
 // Dump implements Engine.
@@ -143,7 +152,7 @@ func (c redisConn) configGet(ctx context.Context, ex Execer, t Target, name stri
 	// The reply is the name, a newline and the value; output trims an empty value's newline.
 	key, value, _ := strings.Cut(out, "\n")
 	if key != name {
-		return "", c.fail(t, "redis-cli CONFIG GET "+name, fmt.Errorf("unexpected reply %q", out))
+		return "", c.fail(t, "redis-cli CONFIG GET "+name, c.unexpected(t, out))
 	}
 	return value, nil
 }
@@ -215,7 +224,7 @@ func (Redis) swap(ctx context.Context, rt Runtime, t Target, c redisConn, settin
 	if out, err := c.call(ctx, rt, t, "CONFIG", "SET", "save", ""); err != nil {
 		return err
 	} else if out != "OK" {
-		return c.fail(t, `redis-cli CONFIG SET save ""`, fmt.Errorf("unexpected reply %q", out))
+		return c.fail(t, `redis-cli CONFIG SET save ""`, c.unexpected(t, out))
 	}
 	defer func() {
 		if err != nil {
@@ -263,7 +272,8 @@ func (c redisConn) waitReady(ctx context.Context, rt Runtime, t Target) error {
 		}
 		return out == "PONG", nil
 	}, func() error {
-		return fmt.Errorf("container %s: redis did not answer PING within %s after the restart (last: %q)", t.Container.Name, redisWait, last)
+		return fmt.Errorf("container %s: redis did not answer PING within %s after the restart (last: %q)", t.Container.Name, redisWait,
+			Redact(last, secretsOf(t, c.password, c.user.Value)...))
 	})
 }
 

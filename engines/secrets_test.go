@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ const planted = "Planted-Unit-S3cret"
 // planted password behind both a password file and the image's variables.
 func plantedReply(cmd []string, _ string) (string, error) {
 	switch {
-	case cmd[0] == "cat" && cmd[len(cmd)-1] == "/run/secrets/pw":
+	case cmd[0] == "head" && cmd[len(cmd)-1] == "/run/secrets/pw":
 		return planted + "\n", nil
 	case cmd[0] == "stat":
 		return "999:999", nil
@@ -99,7 +100,7 @@ func sampleDump(t *testing.T, e Engine) []byte {
 
 func TestErrorsNeverHoldThePassword(t *testing.T) {
 	fail := func(cmd []string, user string) (string, error) {
-		if cmd[0] == "cat" {
+		if cmd[0] == "head" {
 			return planted, nil
 		}
 		if cmd[len(cmd)-1] == "--version" { // probes get no password, so cannot echo it
@@ -121,5 +122,46 @@ func TestErrorsNeverHoldThePassword(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), "label "+labels.PasswordFile) {
 			t.Errorf("%s: dump error %v does not name the password's label", e.Name(), err)
 		}
+	}
+}
+
+// A password file that cannot be read gives baktainer's own words: never the
+// label's value (a pasted password), never the file's content or head's message.
+func TestSecretFileErrorsNameTheLabelOnly(t *testing.T) {
+	const pasted = "Pasted-Instead-Of-A-Path"
+	for _, tc := range []struct {
+		name  string
+		reply error
+		want  string
+		label bool // a *labels.Error, so the agent files it under wrong labels
+	}{
+		{"too large", fmt.Errorf("docker: head in container id: %w of 4096 bytes", docker.ErrOutputLimit), "larger than 4096 bytes", true},
+		{"missing", &docker.ExitError{Command: "head", Code: 1, Stderr: "head: cannot open '" + pasted + "' for reading: No such file or directory"}, "does not exist", true},
+		{"denied", &docker.ExitError{Command: "head", Code: 1, Stderr: "head: cannot open '" + pasted + "' for reading: Permission denied"}, "permission denied", true},
+		{"directory", &docker.ExitError{Command: "head", Code: 1, Stderr: "head: error reading '" + pasted + "': Is a directory"}, "is a directory", true},
+		{"no head", &docker.ExitError{Command: "head", Code: 127}, "head cannot be run", true},
+		{"container stopped", fmt.Errorf("head in container id: %w", docker.ErrContainerStopped), "container stopped", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeRuntime{reply: func([]string, string) (string, error) { return "", tc.reply }}
+			target := Target{Container: docker.Container{ID: "id", Name: "db"}, Spec: labels.Spec{PasswordFile: pasted}}
+			_, err := secret(context.Background(), f, target)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "label "+labels.PasswordFile) {
+				t.Fatalf("error %v: want one naming the label and saying %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), pasted) {
+				t.Errorf("error %q repeats the label's value", err)
+			}
+			var le *labels.Error
+			if errors.As(err, &le) != tc.label {
+				t.Errorf("errors.As(*labels.Error) = %t, want %t", !tc.label, tc.label)
+			}
+			if le != nil && (le.Value != "" || le.Label != labels.PasswordFile) {
+				t.Errorf("labels.Error %+v: want the label without its value", le)
+			}
+			if !tc.label && !errors.Is(err, docker.ErrContainerStopped) {
+				t.Errorf("error %v no longer wraps its cause", err)
+			}
+		})
 	}
 }

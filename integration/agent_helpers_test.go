@@ -39,6 +39,13 @@ type testAgent struct {
 // its own backup and state directories, the run's label as selector, a free port.
 func startAgent(t testing.TB, dc *docker.Client, run string, settings map[string]string, reg *engines.Registry, obs ...agent.Observer) *testAgent {
 	t.Helper()
+	return startAgentWith(t, agent.Deps{Docker: dc, Engines: reg, Observers: obs}, run, settings)
+}
+
+// startAgentWith is startAgent with more of the agent's dependencies set (its Log
+// is the test's).
+func startAgentWith(t testing.TB, deps agent.Deps, run string, settings map[string]string) *testAgent {
+	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
 		"BT_BACKUP_DIR": dir, "BT_STATE_DIR": dir + "/.state", "BT_SELECTOR": rig.RunLabel + "=" + run,
@@ -55,7 +62,8 @@ func startAgent(t testing.TB, dc *docker.Client, run string, settings map[string
 	l := logrus.New()
 	l.SetLevel(cfg.LogLevel)
 	l.SetOutput(io.MultiWriter(logs, tbWriter{t}))
-	a, err := agent.New(cfg, agent.Deps{Docker: dc, Engines: reg, Observers: obs, Log: logrus.NewEntry(l)})
+	deps.Log = logrus.NewEntry(l)
+	a, err := agent.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

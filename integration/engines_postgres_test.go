@@ -3,6 +3,9 @@
 package integration
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +77,10 @@ func TestEnginePostgres(t *testing.T) {
 			{
 				Name:   "missing password file",
 				Labels: pgLabels(map[string]string{labels.PasswordFile: "/run/secrets/nothing_here"}),
-				Want:   []string{"label " + labels.PasswordFile, "/run/secrets/nothing_here"},
+				Want:   []string{"label " + labels.PasswordFile, "does not exist"},
+				// A credential label's value is never repeated: it may be a password
+				// pasted where the path belongs.
+				Secrets: []string{"/run/secrets/nothing_here"},
 			},
 			{
 				Name:   "bad label value",
@@ -184,4 +190,37 @@ func pgClusterSnapshot(t *testing.T, dc *docker.Client, container string) string
 		t.Fatalf("%s lacks the seeded role or database:\n%s", container, b.String())
 	}
 	return b.String()
+}
+
+// Label values that slip past the label parser stay plain values: a database
+// name shaped like a libpq connection string or URI names a database (that does
+// not exist), never a server to connect to (and send the password to).
+func TestEnginePostgresNameIsNeverAConnectionString(t *testing.T) {
+	t.Parallel()
+	dc := rig.Docker(t)
+	secret := engPassword("pgconninfo")
+	name := rig.StartPostgres(t, dc, rig.ContainerSpec{Name: "eng-pg-conninfo",
+		Env: []string{"POSTGRES_PASSWORD=" + secret, "POSTGRES_DB=app", pgScram}, Labels: engRunLabels(nil)})
+	c, err := dc.Inspect(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []string{"host=/nonexistent dbname=app", "postgresql:///app?host=/nonexistent", "-Fc"} {
+		t.Run(db, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			target := engines.Target{Container: c, Spec: labels.Spec{Engine: "postgres", Database: db}}
+			err := engines.Postgres{}.Dump(ctx, dc, target, io.Discard)
+			if err == nil {
+				t.Fatalf("dump of database %q succeeded", db)
+			}
+			t.Logf("error: %v", err)
+			if want := fmt.Sprintf("database %q does not exist", db); !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not say %s: libpq read the name as connection settings", want)
+			}
+			if strings.Contains(err.Error(), "/nonexistent/.s.PGSQL") || strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q: the dump tried another server, or shows the password", err)
+			}
+		})
+	}
 }

@@ -74,12 +74,23 @@ func (w *healthWorld) attempts(t *testing.T, name string) []agent.Attempt {
 	return atts
 }
 
+// health gets /health with the token (without it, /health says status and
+// counts only) and checks that the answer without it agrees.
 func (w *healthWorld) health(t *testing.T) (int, agent.Health) {
 	t.Helper()
-	status, body := w.get(t, "/health", "") // public: no token
+	status, body := w.get(t, "/health", w.bearer())
 	var h agent.Health
 	if err := json.Unmarshal([]byte(body), &h); err != nil {
 		t.Fatalf("/health: HTTP %d: %v: %s", status, err, body)
+	}
+	publicStatus, publicBody := w.get(t, "/health", "")
+	var summary agent.HealthSummary
+	// (Asked a moment apart, the two may disagree on the status.)
+	if err := json.Unmarshal([]byte(publicBody), &summary); err != nil || summary.Targets.Total != 2 || summary.Checks.Total == 0 {
+		t.Errorf("/health without token: HTTP %d %s; want the status and counts", publicStatus, publicBody)
+	}
+	if strings.Contains(publicBody, w.good) || strings.Contains(publicBody, w.bad) || strings.Contains(publicBody, w.dir) {
+		t.Errorf("/health without token names a target or a destination: %s", publicBody)
 	}
 	return status, h
 }

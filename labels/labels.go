@@ -66,7 +66,8 @@ type Retention struct {
 	Days, Count, Daily, Weekly, Monthly *int
 }
 
-// Error is one problem with one label. It never repeats the value of a secret label.
+// Error is one problem with one label. It never repeats the value of a credential
+// label (password_file too: a password is sometimes pasted where its path belongs).
 type Error struct {
 	Label   string
 	Value   string
@@ -74,7 +75,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Value == "" || e.Label == Password {
+	if e.Value == "" || e.Label == Password || e.Label == PasswordFile {
 		return fmt.Sprintf("label %s: %s", e.Label, e.Problem)
 	}
 	return fmt.Sprintf("label %s=%q: %s", e.Label, e.Value, e.Problem)

@@ -95,9 +95,12 @@ func TestLimits(t *testing.T) {
 }
 
 func TestErrorNeverShowsPassword(t *testing.T) {
-	e := &Error{Label: Password, Value: "hunter2", Problem: "bad"}
-	if strings.Contains(e.Error(), "hunter2") {
-		t.Fatalf("%q shows the password", e.Error())
+	// password_file too: a password is sometimes pasted where its path belongs.
+	for _, label := range []string{Password, PasswordFile} {
+		e := &Error{Label: label, Value: "hunter2", Problem: "bad"}
+		if strings.Contains(e.Error(), "hunter2") || !strings.Contains(e.Error(), label) {
+			t.Errorf("%q shows the value of %s, or does not name it", e.Error(), label)
+		}
 	}
 }
 

@@ -82,6 +82,17 @@ func (d Destinations) Describe(t engines.Target) string {
 	return "volume " + d.Default + " (default)"
 }
 
+// Locate implements agent.Destinations: the volume t's archives go to, and an
+// error when a labelled one does not exist (the default one is created on first
+// use). It creates nothing.
+func (d Destinations) Locate(ctx context.Context, t engines.Target) (string, error) {
+	if t.Spec.Volume == "" {
+		return "volume " + d.Default, nil
+	}
+	_, err := d.volume(ctx, t)
+	return "volume " + t.Spec.Volume, err
+}
+
 // Roots lists the root of every backup volume.
 func (d Destinations) Roots(ctx context.Context) ([]string, error) {
 	infos, err := d.Volumes.List(ctx)

@@ -143,7 +143,7 @@ func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg confi
 func refusingHTTP(reason error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()))
+		agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()), true)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -179,8 +179,9 @@ func serveRefusingHTTP(ctx context.Context, addr string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("HTTP server (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	lim := agent.DefaultHTTPLimits() // the agent's timeouts and connection limit
+	l = lim.Listener(l)
+	srv := lim.Server(h)
 	stop := context.AfterFunc(ctx, func() {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()

@@ -153,7 +153,7 @@ func roundTrip(t *testing.T, h Harness, fx Fixture, src, fresh Container) {
 	defer cancel()
 	archive, err := h.Backup(ctx, gate, &log, src.Name, nil, dir)
 	gate.open()
-	seen := watch.stop()
+	seen, argvs := watch.stop()
 	if stop != nil {
 		stop()
 	}
@@ -167,6 +167,10 @@ func roundTrip(t *testing.T, h Harness, fx Fixture, src, fresh Container) {
 		t.Fatalf("the watch never saw %s running in %s: seed more data, so the dump outlasts the stream's buffers", fx.DumpTool, src.Name)
 	}
 	t.Logf("watched %s: seen running in %d scans of every /proc/*/cmdline, never with the password", fx.DumpTool, seen)
+	for _, words := range argvs {
+		t.Logf("%s argv: %q", fx.DumpTool, words)
+		checkArgvShapes(t, words, src.Labels)
+	}
 
 	fx.Ready(t, fresh)
 	restore(t, h, fx, archive, fresh)
@@ -290,6 +294,26 @@ func killMidDump(t *testing.T, h Harness, fx Fixture, src Container) {
 		t.Errorf("error %v does not wrap docker.ErrContainerStopped", err)
 	}
 	checkNoFiles(t, dir)
+}
+
+// valueLabels are the labels whose values reach a tool's command line.
+var valueLabels = []string{labels.User, labels.Database}
+
+// checkArgvShapes fails the test when a label's value stands alone as an argv
+// word before a "--": a value that begins with "-" would be read as an option
+// there. Values travel as --option=value, after "--", or outside argv.
+func checkArgvShapes(t *testing.T, words []string, set map[string]string) {
+	t.Helper()
+	for _, w := range words[1:] {
+		if w == "--" {
+			return
+		}
+		for _, l := range valueLabels {
+			if v := set[l]; v != "" && w == v {
+				t.Errorf("the value of label %s (%q) is a word of its own in %q: pass it as --option=value, after --, or outside argv", l, v, words)
+			}
+		}
+	}
 }
 
 // checkNoSecret fails the test when text contains secret.

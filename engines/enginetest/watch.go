@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,9 +19,10 @@ import (
 )
 
 // listCmdlines prints the command line of every process in the container, one per
-// line, arguments separated by spaces.
+// line, each argument ended by a NUL byte as the kernel keeps them, so the exact
+// argv words can be told apart.
 var listCmdlines = []string{"bash", "-c",
-	`for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f"; echo; done 2>/dev/null; true`}
+	`for f in /proc/[0-9]*/cmdline; do cat "$f"; echo; done 2>/dev/null; true`}
 
 // cmdlines returns the command lines of the container's processes.
 func cmdlines(ctx context.Context, dc *docker.Client, container string) ([]string, error) {
@@ -29,9 +31,14 @@ func cmdlines(ctx context.Context, dc *docker.Client, container string) ([]strin
 	return strings.Split(out.String(), "\n"), err
 }
 
+// argv splits a command line of cmdlines into its words.
+func argv(cmdline string) []string {
+	return strings.Split(strings.TrimSuffix(cmdline, "\x00"), "\x00")
+}
+
 // runs reports whether a command line is tool's.
 func runs(cmdline, tool string) bool {
-	argv0, _, _ := strings.Cut(cmdline, " ")
+	argv0 := argv(cmdline)[0]
 	return argv0 != "" && path.Base(argv0) == tool
 }
 
@@ -44,9 +51,10 @@ type watch struct {
 	done   chan struct{}
 
 	mu    sync.Mutex
-	seen  int      // scans that saw the tool
-	leaks []string // argv[0] of processes whose command line held the password
-	errs  int      // scans that failed
+	seen  int        // scans that saw the tool
+	leaks []string   // argv[0] of processes whose command line held the password
+	errs  int        // scans that failed
+	argvs [][]string // the tool's distinct command lines
 }
 
 func startWatch(t *testing.T, dc *docker.Client, c Container, tool string) *watch {
@@ -62,10 +70,12 @@ func startWatch(t *testing.T, dc *docker.Client, c Container, tool string) *watc
 			}
 			saw := false
 			for _, line := range lines {
-				saw = saw || runs(line, tool)
+				if runs(line, tool) {
+					saw = true
+					w.record(argv(line))
+				}
 				if c.Secret != "" && strings.Contains(line, c.Secret) {
-					argv0, _, _ := strings.Cut(line, " ")
-					w.leaks = append(w.leaks, argv0)
+					w.leaks = append(w.leaks, argv(line)[0])
 				}
 			}
 			if saw {
@@ -75,6 +85,16 @@ func startWatch(t *testing.T, dc *docker.Client, c Container, tool string) *watc
 		}
 	}()
 	return w
+}
+
+// record keeps a command line of the tool, once (w.mu held).
+func (w *watch) record(words []string) {
+	for _, seen := range w.argvs {
+		if slices.Equal(seen, words) {
+			return
+		}
+	}
+	w.argvs = append(w.argvs, words)
 }
 
 // waitSeen waits until n scans saw the tool, or timeout passes.
@@ -89,8 +109,9 @@ func (w *watch) waitSeen(n int, timeout time.Duration) {
 	}
 }
 
-// stop ends the watch, reports leaks, and returns how many scans saw the tool.
-func (w *watch) stop() int {
+// stop ends the watch, reports leaks, and returns how many scans saw the tool and
+// the tool's command lines.
+func (w *watch) stop() (int, [][]string) {
 	w.cancel()
 	<-w.done
 	w.mu.Lock()
@@ -101,7 +122,7 @@ func (w *watch) stop() int {
 	if w.errs > 0 {
 		w.t.Logf("%d scans of the container's processes failed", w.errs)
 	}
-	return w.seen
+	return w.seen, w.argvs
 }
 
 // countRunning returns how many of the container's processes run tool, now.
