@@ -2,47 +2,40 @@ package agent
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// plantFIFO puts a FIFO where a complete archive's metadata sidecar goes, so
-// whoever opens it waits for a writer; the returned func lets the opener go.
-func plantFIFO(t *testing.T, root string) (release func()) {
-	t.Helper()
-	day := filepath.Join(root, "planted", "2024-01-01")
-	if err := os.MkdirAll(day, 0o755); err != nil {
-		t.Fatal(err)
+// stallingDestinations is a directory destination whose listing can be made to
+// hang, as one on a stuck file system (or behind a FIFO an older store opened)
+// would: the inventory must not make its readers wait for it.
+type stallingDestinations struct {
+	Directory
+	stall   atomic.Bool
+	release chan struct{}
+}
+
+func (s *stallingDestinations) Roots(ctx context.Context) ([]string, error) {
+	if s.stall.Load() {
+		<-s.release // ignores ctx, as a blocked system call would
 	}
-	archive := filepath.Join(day, "planted-20240101-000000.sql.zst")
-	for _, f := range []string{archive, archive + ".sha256"} {
-		if err := os.WriteFile(f, []byte("x\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := syscall.Mkfifo(archive+".json", 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return func() {
-		if f, err := os.OpenFile(archive+".json", os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	}
+	return s.Directory.Roots(ctx)
 }
 
 // A listing that blocks holds no reader past inventoryWait, and no lock: readers
 // get the last complete listing (or none) with a note, and one listing runs at a time.
 func TestInventoryNeverWaitsOnABlockedListing(t *testing.T) {
-	root := t.TempDir()
-	inv := newInventory(Directory{Dir: root}, nil)
+	dests := &stallingDestinations{Directory: Directory{Dir: t.TempDir()}, release: make(chan struct{})}
+	inv := newInventory(dests, nil)
 	if stats := inv.get(context.Background()); len(stats) != 1 || stats[0].Error != "" {
 		t.Fatalf("empty destination: %+v", stats)
 	}
-	release := plantFIFO(t, root)
+	dests.stall.Store(true)
+	var once sync.Once
+	release := func() { once.Do(func() { dests.stall.Store(false); close(dests.release) }) }
 	defer release()
 	inv.BackupFinished(Attempt{}) // a new archive: list again
 	for i := range 2 {
@@ -57,7 +50,7 @@ func TestInventoryNeverWaitsOnABlockedListing(t *testing.T) {
 			t.Fatalf("read %d waited on the blocked listing", i)
 		}
 	}
-	// Once the blocking file lets go, the next reads see a fresh listing.
+	// Once the stuck listing lets go, the next reads see a fresh listing.
 	release()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
