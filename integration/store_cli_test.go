@@ -97,9 +97,9 @@ func TestStoreCLIRefusesBadInput(t *testing.T) {
 		wantErr string
 	}{
 		{"recipients and passphrase", nil, []string{"BT_ENCRYPTION_RECIPIENTS=" + recipient, "BT_ENCRYPTION_PASSPHRASE=hunter2-Secret"},
-			"both recipients (BT_ENCRYPTION_RECIPIENTS) and a passphrase (BT_ENCRYPTION_PASSPHRASE) are set"},
+			"BT_ENCRYPTION_PASSPHRASE: is set together with BT_ENCRYPTION_RECIPIENTS"},
 		{"variable and its file", nil, []string{"BT_ENCRYPTION_PASSPHRASE=hunter2-Secret", "BT_ENCRYPTION_PASSPHRASE_FILE=" + key},
-			"BT_ENCRYPTION_PASSPHRASE and BT_ENCRYPTION_PASSPHRASE_FILE are both set"},
+			"BT_ENCRYPTION_PASSPHRASE: is set together with BT_ENCRYPTION_PASSPHRASE_FILE"},
 		{"private key as recipient", nil, []string{"BT_ENCRYPTION_RECIPIENTS=" + secretKey},
 			"BT_ENCRYPTION_RECIPIENTS: recipient 1 of 1: this is a private key"},
 		{"private key as recipient flag", []string{"--recipient", secretKey}, nil, "--recipient: recipient 1 of 1: this is a private key"},
@@ -201,7 +201,7 @@ func TestStoreCLIListAndPrune(t *testing.T) {
 			t.Errorf("prune left the leftover %s", p)
 		}
 	}
-	if res := storeCLI(t, nil, []string{"BT_RETENTION_COUNT=many"}, "prune", root); res.code == 0 || !strings.Contains(res.stderr, `BT_RETENTION_COUNT="many"`) {
+	if res := storeCLI(t, nil, []string{"BT_RETENTION_COUNT=many"}, "prune", root); res.code == 0 || !strings.Contains(res.stderr, `BT_RETENTION_COUNT: "many"`) {
 		t.Errorf("a bad BT_RETENTION_COUNT: exit %d, %s", res.code, res.stderr)
 	}
 }

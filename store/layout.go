@@ -79,6 +79,37 @@ func archiveTime(name, base string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// commitIndex is N of an archive committed as the Nth after another in the same
+// second ("<name>-<timestamp>-N.<ext>"), 0 for the first: Commit numbers them in
+// the order it commits them, so within one second a higher N is newer.
+func commitIndex(a Archive) int {
+	rest, ok := strings.CutPrefix(filepath.Base(a.Path), a.Meta.Name+"-")
+	if !ok || len(rest) <= len(timestampLayout) || rest[len(timestampLayout)] != '-' {
+		return 0
+	}
+	n := 0
+	for _, r := range rest[len(timestampLayout)+1:] {
+		if r < '0' || r > '9' || n > 1000 {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+// newer reports whether archive a was committed after b: by the time it records,
+// then, within one second, by Commit's numbering, then (archives that are not
+// ours to order) by path, so an order never depends on the input's.
+func newer(a, b Archive) bool {
+	if !a.Meta.Created.Equal(b.Meta.Created) {
+		return a.Meta.Created.After(b.Meta.Created)
+	}
+	if ia, ib := commitIndex(a), commitIndex(b); ia != ib {
+		return ia > ib
+	}
+	return a.Path > b.Path
+}
+
 // isDumpExt reports whether s is "." and a dump extension.
 func isDumpExt(s string) bool {
 	ext, ok := strings.CutPrefix(s, ".")

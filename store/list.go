@@ -116,12 +116,7 @@ func scan(ctx context.Context, root, only string, now time.Time) (Listing, error
 		}
 		l.scanName(ctx, rootDir, name, now)
 	}
-	sort.SliceStable(l.Archives, func(i, j int) bool {
-		if !l.Archives[i].Meta.Created.Equal(l.Archives[j].Meta.Created) {
-			return l.Archives[i].Meta.Created.Before(l.Archives[j].Meta.Created)
-		}
-		return l.Archives[i].Path < l.Archives[j].Path
-	})
+	sort.SliceStable(l.Archives, func(i, j int) bool { return newer(l.Archives[j], l.Archives[i]) }) // oldest first
 	sort.SliceStable(l.Problems, func(i, j int) bool { return l.Problems[i].Path < l.Problems[j].Path })
 	return l, ctx.Err()
 }

@@ -140,3 +140,28 @@ func TestPruneRotatesEncryptedArchives(t *testing.T) {
 		t.Errorf("the newest encrypted archive was not verified without its key: %q", decisions[4].Reason)
 	}
 }
+
+// Two archives committed in the same second: the second (named "-1") is the
+// newer one, so a count of 1 keeps it (the one just committed) and removes the
+// first — found by the plugin test, where retention kept both.
+func TestPruneOrdersArchivesOfOneSecondByCommit(t *testing.T) {
+	root := t.TempDir()
+	created := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	first, _ := writeArchive(t, root, "db", created, []byte("dump"), Options{})
+	second, _ := writeArchive(t, root, "db", created, []byte("dump"), Options{})
+	if !strings.HasSuffix(strings.TrimSuffix(second, ".sql.zst"), "-1") {
+		t.Fatalf("the second archive of the second is %s, want a -1 name", second)
+	}
+	decisions, err := Prune(context.Background(), root, "db", Policy{MaxCount: 1}, time.Now(), PruneOptions{Verified: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range decisions {
+		if want := d.Archive.Path == second; d.Keep != want {
+			t.Errorf("%s: keep=%v (%s), want keep=%v", d.Archive.Path, d.Keep, d.Reason, want)
+		}
+	}
+	if _, err := os.Stat(first); !os.IsNotExist(err) {
+		t.Errorf("the older archive of the same second is still there: %v", err)
+	}
+}

@@ -153,20 +153,14 @@ func planCounted(archives []Archive, p Policy, now time.Time, facts Facts) []Dec
 	return out
 }
 
-// newestFirst returns the indices of archives, newest first; the same second is
-// ordered by path, so the order never depends on the input's.
+// newestFirst returns the indices of archives, newest first (see newer), so the
+// order never depends on the input's.
 func newestFirst(archives []Archive) []int {
 	order := make([]int, len(archives))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		x, y := archives[order[a]], archives[order[b]]
-		if !x.Meta.Created.Equal(y.Meta.Created) {
-			return x.Meta.Created.After(y.Meta.Created)
-		}
-		return x.Path > y.Path
-	})
+	sort.SliceStable(order, func(a, b int) bool { return newer(archives[order[a]], archives[order[b]]) })
 	return order
 }
 
@@ -292,9 +286,7 @@ func applyFreeSpace(decisions []Decision, p Policy, facts Facts) {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return decisions[order[a]].Archive.Meta.Created.Before(decisions[order[b]].Archive.Meta.Created)
-	})
+	sort.SliceStable(order, func(a, b int) bool { return newer(decisions[order[b]].Archive, decisions[order[a]].Archive) })
 	for _, i := range order {
 		d := &decisions[i]
 		if free >= p.MinFreeBytes {
