@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,6 +268,26 @@ func fuzzArchive(in *fuzzBytes, now time.Time, i int) (Archive, bool) {
 
 // fuzzNewestVerified is the newest laid-out archive that verifies, by time, then
 // path: what Prune must never remove.
+// fuzzCommittedLater orders two archives of one second as Commit numbers them
+// ("-N" after the timestamp; none is 0), then by path: the oracle's own reading
+// of the names, independent of the store's.
+func fuzzCommittedLater(a, b Archive) bool {
+	index := func(x Archive) int {
+		m := fuzzCommitIndex.FindStringSubmatch(filepath.Base(x.Path))
+		if m == nil || !strings.HasPrefix(filepath.Base(x.Path), x.Meta.Name+"-") || m[1] == "" {
+			return 0
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if ia, ib := index(a), index(b); ia != ib {
+		return ia > ib
+	}
+	return a.Path > b.Path
+}
+
+var fuzzCommitIndex = regexp.MustCompile(`-[0-9]{8}T[0-9]{6}Z(?:-([1-9][0-9]{0,2}))?\.`)
+
 func fuzzNewestVerified(archives []Archive, laidOut, verifies map[string]bool, now time.Time) string {
 	var best *Archive
 	for i := range archives {
@@ -274,7 +295,7 @@ func fuzzNewestVerified(archives []Archive, laidOut, verifies map[string]bool, n
 		if !laidOut[a.Path] || !verifies[a.Path] {
 			continue
 		}
-		if best == nil || a.Meta.Created.After(best.Meta.Created) || a.Meta.Created.Equal(best.Meta.Created) && a.Path > best.Path {
+		if best == nil || a.Meta.Created.After(best.Meta.Created) || a.Meta.Created.Equal(best.Meta.Created) && fuzzCommittedLater(*a, *best) {
 			best = a
 		}
 	}
