@@ -28,7 +28,7 @@ func TestHealthAndStatusAnswerPastAFIFO(t *testing.T) {
 	if err := os.MkdirAll(day, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	archive := filepath.Join(day, "planted-20240101-000000.sql.zst")
+	archive := filepath.Join(day, "planted-20240101T000000Z.sql.zst") // named as baktainer names archives
 	for _, f := range []string{archive, archive + ".sha256"} {
 		if err := os.WriteFile(f, []byte("x\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -59,8 +59,11 @@ func TestHealthAndStatusAnswerPastAFIFO(t *testing.T) {
 			if err := json.Unmarshal(b, &st); err != nil {
 				t.Fatalf("/status: %v: %s", err, b)
 			}
-			if len(st.Destinations) != 1 || !strings.Contains(st.Destinations[0].Error, "listing") {
-				t.Errorf("/status destinations %+v: want the unfinished listing said", st.Destinations)
+			// The store opens only regular files, so the listing finishes and
+			// reports the planted FIFO instead of waiting on it; were it to block,
+			// the inventory would say the listing has not finished.
+			if len(st.Destinations) != 1 || !strings.Contains(st.Destinations[0].Error, "FIFO") && !strings.Contains(st.Destinations[0].Error, "listing") {
+				t.Errorf("/status destinations %+v: want the FIFO (or the unfinished listing) said", st.Destinations)
 			}
 		}
 	}
