@@ -89,7 +89,7 @@ func migrateOne(ctx context.Context, a Archive, opts MigrateOptions, existing []
 	name := a.BackupName()
 	if opts.Rename != nil {
 		var err error
-		if name, err = opts.Rename(name); err != nil {
+		if name, err = opts.Rename(a.Name); err != nil {
 			res.Err = err
 			return res
 		}
