@@ -62,7 +62,7 @@ type Config struct {
 	warnings []Warning         // unknown and unsupported BT_* variables
 	notices  []Warning         // values read other than as written, but as meant
 	docker   dockerRaw         // the endpoint's variables, for loadDocker
-	rubySet  []string          // the Ruby tool's variables that were set
+	rubySet  []Setting         // the Ruby tool's variables that were set
 }
 
 // Server configures the agent's HTTP server (API, and later health and metrics).

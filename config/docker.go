@@ -21,6 +21,9 @@ const (
 	defaultDockerSocket = "unix:///var/run/docker.sock"
 )
 
+// DockerVars are the variables the Docker endpoint is read from.
+var DockerVars = []string{envDockerURL, envSSL, envCA, envCert, envKey, envDockerHost, "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY"}
+
 // dockerRaw holds the endpoint's variables as read; loadDocker makes Config.Docker.
 type dockerRaw struct {
 	url, ca, cert, key string

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,8 +54,8 @@ func isRubyVar(name string) bool {
 func (c *Config) loadRuby(lookup, raw Lookup) []error {
 	get := func(name string) (string, bool) {
 		v := lookupTrimmed(lookup, name)
-		if v != "" {
-			c.rubySet = append(c.rubySet, name)
+		if v != "" && !slices.ContainsFunc(c.rubySet, func(s Setting) bool { return s.Name == name }) {
+			c.rubySet = append(c.rubySet, Setting{Name: name, Value: v, Source: "env", Secret: name == legacy.EnvKey})
 		}
 		return v, v != ""
 	}

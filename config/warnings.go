@@ -52,8 +52,23 @@ func (c *Config) unquoting(lookup Lookup) Lookup {
 	}
 }
 
-// RubySet lists the Ruby Baktainer's variables (RubyVars) that were set.
-func (c Config) RubySet() []string { return append([]string(nil), c.rubySet...) }
+// RubySettings lists the Ruby Baktainer's variables (RubyVars) that were set, in
+// the order of RubyVars, secrets masked; Notices and Warnings say what became of
+// each.
+func (c Config) RubySettings() []Setting {
+	var out []Setting
+	for _, v := range rubyVars {
+		for _, s := range c.rubySet {
+			if s.Name == v.Name {
+				if s.Secret {
+					s.Value = maskSecret(s.Value)
+				}
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
 
 // sortWarnings orders warnings by variable, keeping the order of each variable's.
 func sortWarnings(ws []Warning) {

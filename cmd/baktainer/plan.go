@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/baktainer/baktainer/agent"
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 )
 
@@ -22,7 +21,7 @@ func runPlan(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dc, err := docker.Connect(ctx)
+	dc, err := env.connectDocker(ctx)
 	if err != nil {
 		return err
 	}
