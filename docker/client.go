@@ -46,7 +46,7 @@ func tlsHint(err error) string {
 	case errors.As(err, &invalid):
 		return " (its TLS certificate is not valid)"
 	case strings.Contains(err.Error(), "remote error: tls:"):
-		return " (it refused baktainer's TLS client certificate: BT_CERT/BT_KEY, or cert.pem/key.pem in DOCKER_CERT_PATH)"
+		return " (it refused the TLS handshake: it may want a client certificate its CA signed, BT_CERT and BT_KEY, or cert.pem and key.pem in DOCKER_CERT_PATH)"
 	}
 	return ""
 }
