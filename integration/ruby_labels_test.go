@@ -36,13 +36,17 @@ func rubyCases() []rubyCase {
 		rig.Psql(t, dc, c, "user", "database", seedSQL+pgBulkSQL)
 	}
 	pgSnap := func(db string) func(t *testing.T, dc *docker.Client, c string) string {
-		return func(t *testing.T, dc *docker.Client, c string) string { return pgDatabaseSnapshot(t, dc, c, db, "StrongPassword") }
+		return func(t *testing.T, dc *docker.Client, c string) string {
+			return pgDatabaseSnapshot(t, dc, c, db, "StrongPassword")
+		}
 	}
 	mySeed := func(t *testing.T, dc *docker.Client, c string) {
 		rig.WaitMariaDB(t, dc, c)
 		rig.MySQL(t, dc, c, "root", "StrongPassword", "app", legacyMySQLSeed)
 	}
-	mySnap := func(t *testing.T, dc *docker.Client, c string) string { return mysqlSnapshot(t, dc, c, "StrongPassword", "app") }
+	mySnap := func(t *testing.T, dc *docker.Client, c string) string {
+		return mysqlSnapshot(t, dc, c, "StrongPassword", "app")
+	}
 	myLabels := func(engine string) map[string]string {
 		return map[string]string{"baktainer.backup": "true", "baktainer.db.engine": engine, "baktainer.db.name": "app",
 			"baktainer.db.user": "root", "baktainer.db.password": "StrongPassword", "baktainer.name": `"Shop"`,

@@ -171,7 +171,6 @@ func testKeys(t *testing.T, env map[string]string) []Key {
 	return keys
 }
 
-
 func TestRawKeyFingerprint(t *testing.T) {
 	v := loadVectors(t).RawKeyFingerprint
 	k, err := ParseKey(EnvKey, "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
