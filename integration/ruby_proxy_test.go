@@ -132,6 +132,11 @@ func TestRubySocketProxy(t *testing.T) {
 	if len(proxy.refused) > 0 {
 		t.Errorf("the proxy refused %v", proxy.refused)
 	}
+	for _, call := range []string{"GET /events", "POST /exec/[^/]+/start", "GET /containers/json"} {
+		if !proxy.used[call] {
+			t.Errorf("%s never went through the proxy (BT_DOCKER_URL not used?): %v", call, proxy.used)
+		}
+	}
 	t.Logf("calls made through the proxy: %v", proxy.used)
 	doc, err := os.ReadFile("../docs/MIGRATING.md")
 	if err != nil {
