@@ -37,24 +37,18 @@ func runMigrate(ctx context.Context, env *runEnv, args []string) error {
 	if dir, err = backupDir(env, dir); err != nil {
 		return err
 	}
-	cfg, err := env.settings(migrateVars...)
+	if *dest == "" {
+		*dest = dir
+	}
+	opts, err := migrateOptions(env, *dest, *remove, ids)
 	if err != nil {
 		return err
-	}
-	identities, err := ids.load()
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	archives, problems, err := legacy.Find(ctx, dir)
 	if err != nil {
 		return err
 	}
-	if *dest == "" {
-		*dest = dir
-	}
-	results, err := legacy.Migrate(ctx, archives, legacy.MigrateOptions{Dest: *dest, Keys: cfg.LegacyKeys, Identities: identities,
-		Store:           store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption},
-		RemoveOriginals: *remove})
+	results, err := legacy.Migrate(ctx, archives, opts)
 	failed := printMigrated(env, results)
 	if err != nil {
 		return err
@@ -64,6 +58,21 @@ func runMigrate(ctx context.Context, env *runEnv, args []string) error {
 		return fmt.Errorf("%d archive(s) not migrated (see above); their originals are untouched", failed)
 	}
 	return reportProblems(env, rubyStoreProblems(problems))
+}
+
+// migrateOptions are the settings' compression, encryption and Ruby-era keys, and
+// the flags' identities.
+func migrateOptions(env *runEnv, dest string, remove bool, ids identityFlags) (legacy.MigrateOptions, error) {
+	cfg, err := env.settings(migrateVars...)
+	if err != nil {
+		return legacy.MigrateOptions{}, err
+	}
+	identities, err := ids.load()
+	if err != nil {
+		return legacy.MigrateOptions{}, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return legacy.MigrateOptions{Dest: dest, Keys: cfg.LegacyKeys, Identities: identities, RemoveOriginals: remove,
+		Store: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption}}, nil
 }
 
 // printMigrated prints what became of each archive and returns how many failed.

@@ -44,23 +44,9 @@ func (p *pruner) pruneRuby(ctx context.Context, name string) ([]legacy.Retention
 	if len(ruby) == 0 {
 		return nil, nil
 	}
-	listing, err := store.Scan(ctx, p.dir)
+	current, free, err := p.counted(ctx, name)
 	if err != nil {
 		return nil, err
-	}
-	var current []store.Archive
-	for _, a := range listing.Archives {
-		if a.Meta.Name == name {
-			current = append(current, a)
-		}
-	}
-	var free uint64
-	if p.policy.MinFreeBytes > 0 {
-		var st unix.Statfs_t
-		if err := unix.Statfs(p.dir, &st); err != nil {
-			return nil, fmt.Errorf("free space of %s: %w", p.dir, err)
-		}
-		free = st.Bavail * uint64(st.Bsize)
 	}
 	decisions, err := legacy.PlanRetention(ctx, ruby, current, p.policy, p.now, free, legacy.Verifiers{
 		Store: func(ctx context.Context, a store.Archive) bool {
@@ -86,6 +72,29 @@ func (p *pruner) pruneRuby(ctx context.Context, name string) ([]legacy.Retention
 		}
 	}
 	return twins, nil
+}
+
+// counted returns the store's archives of name, which the Ruby-era ones count
+// with, and the free space of the directory when the policy needs it.
+func (p *pruner) counted(ctx context.Context, name string) ([]store.Archive, uint64, error) {
+	listing, err := store.Scan(ctx, p.dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	var current []store.Archive
+	for _, a := range listing.Archives {
+		if a.Meta.Name == name {
+			current = append(current, a)
+		}
+	}
+	if p.policy.MinFreeBytes == 0 {
+		return current, 0, nil
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(p.dir, &st); err != nil {
+		return nil, 0, fmt.Errorf("free space of %s: %w", p.dir, err)
+	}
+	return current, st.Bavail * uint64(st.Bsize), nil
 }
 
 // followTwins removes the Ruby-era archives whose migrated copy the store's
