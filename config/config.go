@@ -14,6 +14,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/baktainer/baktainer/docker"
+	"github.com/baktainer/baktainer/legacy"
 	"github.com/baktainer/baktainer/notify"
 	"github.com/baktainer/baktainer/store"
 )
@@ -48,8 +50,19 @@ type Config struct {
 
 	DefaultVolume string // BT_DEFAULT_VOLUME: in the plugin, the volume of targets without baktainer.volume
 
-	sources  map[string]string // variable → "env" or "default", for Effective
+	// Docker is where the Docker API is: BT_DOCKER_URL with BT_SSL, BT_CA, BT_CERT
+	// and BT_KEY, else Docker's own DOCKER_HOST family (docker.Endpoint{}).
+	Docker docker.Endpoint
+	// LegacyKeys open the Ruby Baktainer's encrypted archives: from
+	// BT_ENCRYPTION_KEY, BT_ENCRYPTION_KEY_FILE and BT_ENCRYPTION_PASSPHRASE, read as
+	// the Ruby tool read them. New archives are never encrypted with them.
+	LegacyKeys []legacy.Key
+
+	sources  map[string]string // variable → "env", "default" or the variable that decided it, for Effective
 	warnings []Warning         // unknown and unsupported BT_* variables
+	notices  []Warning         // values read other than as written, but as meant
+	docker   dockerRaw         // the endpoint's variables, for loadDocker
+	rubySet  []Setting         // the Ruby tool's variables that were set
 }
 
 // Server configures the agent's HTTP server (API, and later health and metrics).
@@ -96,7 +109,8 @@ func LoadEnviron(environ []string) (Config, error) {
 		}
 	}
 	c, err := Load(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
-	c.warnings = unknownVars(env)
+	c.warnings = append(c.warnings, unknownVars(env)...)
+	sortWarnings(c.warnings)
 	return c, err
 }
 
@@ -105,6 +119,8 @@ func LoadEnviron(environ []string) (Config, error) {
 // Config holds every setting that was valid (defaults for the others).
 func Load(lookup Lookup) (Config, error) {
 	c := Config{sources: map[string]string{}}
+	raw := lookup
+	lookup = c.unquoting(lookup)
 	var errs []error
 	for _, v := range vars {
 		raw, ok := lookup(v.Name)
@@ -125,7 +141,11 @@ func Load(lookup Lookup) (Config, error) {
 		}
 	}
 	errs = append(errs, c.loadEncryption(lookup)...)
+	errs = append(errs, c.loadDocker(lookup)...)
+	errs = append(errs, c.loadRuby(lookup, raw)...)
 	errs = append(errs, c.validate()...)
+	sortWarnings(c.warnings)
+	sortWarnings(c.notices)
 	return c, errors.Join(errs...)
 }
 
@@ -145,7 +165,8 @@ func (c *Config) validate() []error {
 	return errs
 }
 
-// Source says where a variable's value came from: "env" or "default".
+// Source says where a variable's value came from: "env", "default", or the Ruby
+// Baktainer variable that decided it (BT_COMPRESS, BT_ROTATION_ENABLED).
 func (c Config) Source(name string) string { return c.sources[name] }
 
 // ProblemsWith keeps, of the problems Load returned, those with the named

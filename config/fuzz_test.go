@@ -13,13 +13,15 @@ import (
 
 // FuzzSettings: whatever the environment holds, Load never panics, and a value it
 // accepts is used as written: `config check` shows it as it was read (numbers
-// neither wrapped nor clamped), and what it shows reads back the same. The input
+// neither wrapped nor clamped; one pair of quotes around it taken off), and what
+// it shows reads back the same. The input
 // is "NAME=value" lines; a NAME "N" stands for the N-th setting.
 func FuzzSettings(f *testing.F) {
 	f.Add("BT_RETENTION_DAYS=213504\nBT_MIN_FREE_SPACE_GB=NaN\nBT_THREADS=8")
 	f.Add("12=7\n17=0.1\n7=90\n9=1.5h\n28=yes\n33=65535")
 	f.Add("BT_BACKUP_TIMEOUT=9223372036854775807\nBT_RESYNC_INTERVAL=2562047h\nBT_CORN=@daily")
 	f.Add("BT_ENCRYPTION_PASSPHRASE= \nBT_API_TOKEN=0123456789abcdef\nTZ=Asia/Tokyo")
+	f.Add("BT_THREADS=\"4\"\nBT_RETENTION_DAYS='7'\nBT_COMPRESS=false\nBT_DOCKER_URL=\"tcp://h:1\"")
 	f.Fuzz(func(t *testing.T, input string) {
 		env := settingsInput(input)
 		c, err := Load(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
@@ -35,7 +37,8 @@ func FuzzSettings(f *testing.F) {
 			if refused[v.Name] || c.Source(v.Name) != "env" || v.Secret || v.parse == nil {
 				continue
 			}
-			checkShownAsRead(t, v, strings.TrimSpace(env[v.Name]), v.show(c))
+			raw, _ := parse.Unquote(env[v.Name]) // one pair of quotes is taken off, with a notice
+			checkShownAsRead(t, v, strings.TrimSpace(raw), v.show(c))
 		}
 	})
 }

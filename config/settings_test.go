@@ -119,12 +119,13 @@ func TestPolicyLayers(t *testing.T) {
 	}
 }
 
-// #10.7: a typo in a setting's name, or a Ruby-era setting, is a warning naming
-// the variable (and the nearest known one), never its value.
+// #10.7, #13: a typo in a setting's name, or a Ruby-era setting that does not do
+// what it did, is a warning naming the variable (and the nearest known one), never
+// its value.
 func TestWarnings(t *testing.T) {
 	c, err := LoadEnviron([]string{
 		"BT_ENCRYPTION_RECIPIENT=age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p", "BT_CORN=@daily",
-		"BT_RETENTION_DAY=7", "BT_SSL=true", "BT_ENCRYPTION_KEY=SECRET-key", "BT_ZZZZZZ_QQQQ=1", "BT_THREADS=2",
+		"BT_RETENTION_DAY=7", "BT_KEY_ROTATION_ENABLED=false", "BT_ENCRYPTION_KEY=SECRET-key", "BT_ZZZZZZ_QQQQ=1", "BT_THREADS=2",
 		"PATH=/bin", "DOCKER_HOST=unix:///x", "BT_ROLLOUT_IMAGE=docker:cli", "BT_TEST_DOCKERD_ROOT=/x",
 	})
 	if err != nil {
@@ -136,10 +137,9 @@ func TestWarnings(t *testing.T) {
 	}
 	want := []string{
 		"BT_CORN: not a baktainer setting (ignored); did you mean BT_CRON?",
-		"BT_ENCRYPTION_KEY: read by the Ruby Baktainer, not supported yet (ignored): archives are NOT encrypted with it; use BT_ENCRYPTION_RECIPIENTS (age public keys) or BT_ENCRYPTION_PASSPHRASE",
+		"BT_ENCRYPTION_KEY: new archives are NOT encrypted: this key only opens the Ruby tool's archives (verify, restore, migrate); to encrypt new ones set BT_ENCRYPTION_RECIPIENTS (`baktainer keygen` makes a key pair), or BT_ENCRYPTION_ENABLED=false to say plain archives are meant",
 		"BT_ENCRYPTION_RECIPIENT: not a baktainer setting (ignored); did you mean BT_ENCRYPTION_RECIPIENTS?",
 		"BT_RETENTION_DAY: not a baktainer setting (ignored); did you mean BT_RETENTION_DAYS?",
-		"BT_SSL: read by the Ruby Baktainer, not supported yet (ignored): Docker over TLS; baktainer reads DOCKER_TLS_VERIFY and DOCKER_CERT_PATH instead",
 		"BT_ZZZZZZ_QQQQ: not a baktainer setting (ignored)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -148,13 +148,13 @@ func TestWarnings(t *testing.T) {
 	if c.Threads != 2 {
 		t.Errorf("a known variable next to unknown ones: threads %d", c.Threads)
 	}
-	for name := range rubyVars {
-		if !strings.HasPrefix(name, "BT_") {
-			t.Errorf("Ruby variable %s is not a BT_* name", name)
+	for _, r := range rubyVars {
+		if !strings.HasPrefix(r.Name, "BT_") {
+			t.Errorf("Ruby variable %s is not a BT_* name", r.Name)
 		}
 		for _, v := range vars {
-			if v.Name == name {
-				t.Errorf("%s is both read and listed as a Ruby-only variable", name)
+			if v.Name == r.Name {
+				t.Errorf("%s is both a setting and listed as a Ruby-only variable", r.Name)
 			}
 		}
 	}

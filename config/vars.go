@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,9 @@ const (
 	maxResyncInterval = 24 * time.Hour
 )
 
-var vars = []Var{
+var vars = slices.Concat(coreVars, dockerVars())
+
+var coreVars = []Var{
 	{Name: "BT_BACKUP_DIR", Default: DefaultBackupDir, Help: "standalone mode: the directory archives go under, as <dir>/<name>/<date>/...",
 		parse: func(c *Config, s string) error { c.BackupDir = s; return absolute(s) },
 		show:  func(c Config) string { return c.BackupDir }},

@@ -7,10 +7,11 @@ import (
 	"github.com/baktainer/baktainer/parse"
 )
 
-// Warning is a variable baktainer does not read although it looks meant for it:
-// a typo, or a setting of the Ruby Baktainer that has no meaning here yet. It is
-// never silently ignored: the agent and the plugin log it at start, /health lists
-// it, and `config check` fails on it. It never repeats the variable's value.
+// Warning is a variable baktainer does not read although it looks meant for it
+// (a typo; a setting of the Ruby Baktainer that something else overrides or that
+// baktainer has no equivalent for), or reads in a way its author may not expect.
+// It is never silently ignored: the agent and the plugin log it at start, /health
+// lists it, and `config check` fails on it. It never repeats the variable's value.
 type Warning struct {
 	Var     string
 	Problem string
@@ -22,21 +23,56 @@ func (w Warning) String() string { return w.Var + ": " + w.Problem }
 // not do what was meant, sorted by variable.
 func (c Config) Warnings() []Warning { return append([]Warning(nil), c.warnings...) }
 
-// rubyVars are the variables the Ruby Baktainer read that baktainer does not (yet):
-// each with what to do instead. Keep in step with docs/CONFIG.md.
-var rubyVars = map[string]string{
-	"BT_DOCKER_URL":            "the Docker endpoint; baktainer reads DOCKER_HOST instead",
-	"BT_SSL":                   "Docker over TLS; baktainer reads DOCKER_TLS_VERIFY and DOCKER_CERT_PATH instead",
-	"BT_CA":                    "Docker over TLS; put ca.pem in DOCKER_CERT_PATH instead",
-	"BT_CERT":                  "Docker over TLS; put cert.pem in DOCKER_CERT_PATH instead",
-	"BT_KEY":                   "Docker over TLS; put key.pem in DOCKER_CERT_PATH instead",
-	"BT_COMPRESS":              "use BT_COMPRESSION (zstd, gzip or none)",
-	"BT_ENCRYPTION_ENABLED":    "archives are encrypted when BT_ENCRYPTION_RECIPIENTS or BT_ENCRYPTION_PASSPHRASE is set",
-	"BT_ENCRYPTION_KEY":        "archives are NOT encrypted with it; use BT_ENCRYPTION_RECIPIENTS (age public keys) or BT_ENCRYPTION_PASSPHRASE",
-	"BT_ENCRYPTION_KEY_FILE":   "archives are NOT encrypted with it; use BT_ENCRYPTION_RECIPIENTS_FILE or BT_ENCRYPTION_PASSPHRASE_FILE",
-	"BT_KEY_ROTATION_ENABLED":  "baktainer has no key rotation; change BT_ENCRYPTION_RECIPIENTS when keys change",
-	"BT_ROTATION_ENABLED":      "retention runs whenever a BT_RETENTION_* rule is set",
-	"BT_NOTIFICATION_CHANNELS": "use BT_NOTIFICATION_URLS or the BT_*_WEBHOOK_URL settings",
+// Notices returns what baktainer read other than as written but as meant: a value
+// in quotes, a Ruby Baktainer variable applied with its old meaning. They are
+// logged at start and shown by `config check`, and fail nothing. Sorted by
+// variable; like warnings, they never repeat a value.
+func (c Config) Notices() []Warning { return append([]Warning(nil), c.notices...) }
+
+func (c *Config) warn(name, problem string) {
+	c.warnings = append(c.warnings, Warning{Var: name, Problem: problem})
+}
+func (c *Config) note(name, problem string) {
+	c.notices = append(c.notices, Warning{Var: name, Problem: problem})
+}
+
+// unquoting reads through lookup with one pair of quotes taken off each value
+// (docker-compose's list syntax keeps them: `- BT_CRON="0 0 * * *"`), noting each
+// variable so read once.
+func (c *Config) unquoting(lookup Lookup) Lookup {
+	noted := map[string]bool{}
+	return func(name string) (string, bool) {
+		v, ok := lookup(name)
+		u, changed := parse.Unquote(v)
+		if changed && !noted[name] {
+			noted[name] = true
+			c.note(name, "its value is in one pair of quotes (docker-compose's list syntax keeps them as part of the value): read without them")
+		}
+		return u, ok
+	}
+}
+
+// RubySettings lists the Ruby Baktainer's variables (RubyVars) that were set, in
+// the order of RubyVars, secrets masked; Notices and Warnings say what became of
+// each.
+func (c Config) RubySettings() []Setting {
+	var out []Setting
+	for _, v := range rubyVars {
+		for _, s := range c.rubySet {
+			if s.Name == v.Name {
+				if s.Secret {
+					s.Value = maskSecret(s.Value)
+				}
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// sortWarnings orders warnings by variable, keeping the order of each variable's.
+func sortWarnings(ws []Warning) {
+	sort.SliceStable(ws, func(i, j int) bool { return ws[i].Var < ws[j].Var })
 }
 
 // scriptPrefixes start the variables of baktainer's own scripts (scripts/demo.sh,
@@ -55,11 +91,7 @@ func unknownVars(env map[string]string) []Warning {
 	}
 	var out []Warning
 	for name := range env {
-		if !strings.HasPrefix(strings.ToUpper(name), "BT_") || isKnown[name] || isScriptVar(name) {
-			continue
-		}
-		if hint, ok := rubyVars[name]; ok {
-			out = append(out, Warning{Var: name, Problem: "read by the Ruby Baktainer, not supported yet (ignored): " + hint})
+		if !strings.HasPrefix(strings.ToUpper(name), "BT_") || isKnown[name] || isScriptVar(name) || isRubyVar(name) {
 			continue
 		}
 		problem := "not a baktainer setting (ignored)"

@@ -89,7 +89,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{Postgres{}, labels.Spec{Database: "app"}, nil},
 		{Postgres{}, labels.Spec{All: true}, nil},
-		{Postgres{}, labels.Spec{All: true, Database: "app"}, []string{labels.Database}},
+		{Postgres{}, labels.Spec{All: true, Database: "app"}, nil}, // #13: the database pg_dumpall connects to
+		{Postgres{}, labels.Spec{All: true, Database: "postgresql://evil.example/app"}, []string{labels.Database}},
+		{Postgres{}, labels.Spec{All: true, Database: "postgres://evil.example/app"}, []string{labels.Database}},
 		{MySQL{}, labels.Spec{All: true, Database: "app"}, []string{labels.Database}},
 		{MariaDB{}, labels.Spec{User: "app", PasswordFile: "/run/secrets/x"}, nil},
 		{SQLite{}, labels.Spec{Database: "/data/app.db"}, nil},

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/labels"
@@ -25,10 +26,15 @@ func (Postgres) Name() string { return "postgres" }
 // Extension implements Engine.
 func (Postgres) Extension() string { return "sql" }
 
-// Validate implements Engine.
+// Validate implements Engine. Next to baktainer.db.all=true, baktainer.db.name is
+// the database pg_dumpall connects to first; pg_dumpall reads that name as a
+// connection string when it looks like one (libpq's expand_dbname), so a URI is
+// refused ('=' is refused by the label's parser).
 func (Postgres) Validate(spec labels.Spec) error {
-	if spec.All && spec.Database != "" {
-		return &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"}
+	lower := strings.ToLower(spec.Database)
+	if spec.All && (strings.HasPrefix(lower, "postgresql://") || strings.HasPrefix(lower, "postgres://")) {
+		return &labels.Error{Label: labels.Database, Value: spec.Database,
+			Problem: "must be a database name, not a connection URI (with baktainer.db.all=true it names the database pg_dumpall connects to)"}
 	}
 	return nil
 }
@@ -104,6 +110,10 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	if t.Spec.All {
 		cmd = []string{"pg_dumpall", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
 		what = "every database (label " + labels.All + ")"
+		if t.Spec.Database != "" { // else pg_dumpall's own choice: postgres, then template1
+			cmd = append(cmd, "--database="+t.Spec.Database)
+			what += ", connecting to database " + t.Spec.Database + " first (label " + labels.Database + ")"
+		}
 	}
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})
 	if notStarted(err) {

@@ -88,9 +88,10 @@ func TestEnginePostgres(t *testing.T) {
 				Want:   []string{"label " + labels.All, "must be true or false"},
 			},
 			{
+				// #13: next to db.all, db.name is the database pg_dumpall connects to: a name, never a URI.
 				Name:   "conflicting labels",
-				Labels: pgLabels(map[string]string{labels.All: "true"}),
-				Want:   []string{"label " + labels.Database, "cannot be combined with baktainer.db.all=true"},
+				Labels: pgLabels(map[string]string{labels.All: "true", labels.Database: "postgresql://evil.example/app"}),
+				Want:   []string{"label " + labels.Database, "not a connection URI"},
 			},
 		},
 	})

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/integration/rig"
@@ -50,11 +51,11 @@ func legacyEnv(t *testing.T, v legacyVariant) (map[string]string, []legacy.Key) 
 		}
 		env[v.keyVar] = path
 	}
-	keys, err := legacy.KeysFromEnv(func(k string) (string, bool) { val, ok := env[k]; return val, ok })
-	if err != nil {
+	cfg, err := config.Load(func(k string) (string, bool) { val, ok := env[k]; return val, ok })
+	if err = config.ProblemsWith(err, legacy.EnvKey, legacy.EnvKeyFile, legacy.EnvPassphrase); err != nil {
 		t.Fatal(err)
 	}
-	return env, keys
+	return env, cfg.LegacyKeys
 }
 
 // legacyWrite writes dump the way the Ruby tool configured as v would have, into

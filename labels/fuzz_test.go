@@ -20,6 +20,7 @@ func FuzzLabels(f *testing.F) {
 	f.Add("baktainer.backup=yes\nbaktainer.db.engine=sqlite\nbaktainer.db.name=/data/my app.db\nbaktainer.compress=gzip")
 	f.Add("baktainer.db.name=-Fc\nbaktainer.db.user=host=evil\nbaktainer.name=" + strings.Repeat("n", 200))
 	f.Add("baktainer.retention.days=213504\nbaktainer.volume=my vol\nbaktainer.db.nmae=x\nbaktainer.db.all=on")
+	f.Add("baktainer.db.password=\"'x'\"\nbaktainer.name=\"My App\"\nbaktainer.db.name=*\nbaktainer.backup.retention.days='3'")
 	f.Fuzz(func(t *testing.T, input string) {
 		in := labelMap(input)
 		spec, err := labels.Parse(in)

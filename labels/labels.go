@@ -81,8 +81,9 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("label %s=%q: %s", e.Label, e.Value, e.Problem)
 }
 
-// Warning is a label baktainer does not read but does not refuse either: a
-// typo must never cost a backup. It never repeats the label's value.
+// Warning is a label baktainer does not read, or reads other than as written, but
+// does not refuse either: a typo must never cost a backup. It never repeats the
+// label's value (it may show the backup name baktainer made of baktainer.name's).
 type Warning struct {
 	Label   string
 	Problem string
@@ -111,12 +112,15 @@ func CanonicalEngine(value string) string {
 
 // Parse reads every baktainer.* label. It returns the spec and, joined, one *Error
 // for each problem found: it does not stop at the first, so a user fixes them all at
-// once. Labels it does not know are warnings in Spec.Warnings, not errors.
+// once. What it reads without a problem but maybe not as meant (an unknown label,
+// most likely a typo; a value in quotes; a label of the Ruby Baktainer that
+// baktainer reads differently or not at all) is a warning in Spec.Warnings.
 func Parse(labels map[string]string) (Spec, error) {
-	p := parser{labels: labels}
+	unq, quoteWarnings := unquoted(labels)
+	p := parser{labels: unq, warnings: quoteWarnings}
 	var s Spec
 	s.Backup = p.boolean(Backup)
-	if v, ok := labels[Engine]; ok {
+	if v, ok := unq[Engine]; ok {
 		if s.Engine = CanonicalEngine(v); s.Engine == "" {
 			p.fail(Engine, v, "is empty; use one of postgres, postgresql, mysql, mariadb, sqlite, mongodb, redis")
 		}
@@ -127,19 +131,22 @@ func Parse(labels map[string]string) (Spec, error) {
 		s.Database = p.checked(Database, parse.Identifier)
 	}
 	s.User = p.checked(User, parse.Identifier)
-	s.Password = labels[Password]
+	s.Password = unq[Password]
 	s.PasswordFile = p.checked(PasswordFile, secretPath)
 	s.All = p.boolean(All)
-	s.Name = p.checked(Name, parse.BackupName)
-	s.Compress = p.compression()
+	p.databases(&s)
+	s.Name = p.name()
+	s.Compress = p.compression(p.pick(Compress, RubyCompress))
 	s.Schedule = p.schedule()
 	s.OnStart = p.boolean(OnStart)
 	s.Volume = p.checked(Volume, parse.VolumeName)
 	s.Retention = Retention{
-		Days: p.count(KeepDays, parse.Days), Count: p.count(KeepCount, keep),
+		Days: p.count(p.pick(KeepDays, RubyKeepDays), parse.Days), Count: p.count(p.pick(KeepCount, RubyKeepCount), keep),
 		Daily: p.count(KeepDaily, keep), Weekly: p.count(KeepWeekly, keep), Monthly: p.count(KeepMonthly, keep),
 	}
-	s.Warnings = p.unknown()
+	p.unknown()
+	sort.SliceStable(p.warnings, func(i, j int) bool { return p.warnings[i].Label < p.warnings[j].Label })
+	s.Warnings = p.warnings
 	return s, errors.Join(p.errs...)
 }
 
@@ -163,8 +170,13 @@ func secretPath(s string) error {
 }
 
 type parser struct {
-	labels map[string]string
-	errs   []error
+	labels   map[string]string
+	errs     []error
+	warnings []Warning
+}
+
+func (p *parser) warn(label, problem string) {
+	p.warnings = append(p.warnings, Warning{Label: label, Problem: problem})
 }
 
 func (p *parser) fail(label, value, problem string) {
@@ -217,8 +229,8 @@ func (p *parser) count(label string, parseCount func(string) (int, error)) *int 
 	return &n
 }
 
-func (p *parser) compression() string {
-	v, ok := p.labels[Compress]
+func (p *parser) compression(label string) string {
+	v, ok := p.labels[label]
 	if !ok {
 		return ""
 	}
@@ -230,7 +242,7 @@ func (p *parser) compression() string {
 	case "none", "false", "no", "0":
 		return "none"
 	}
-	p.fail(Compress, v, "must be zstd, gzip, none, true or false")
+	p.fail(label, v, "must be zstd, gzip, none, true or false")
 	return ""
 }
 
@@ -260,20 +272,26 @@ func Known() []string {
 }
 
 // unknown warns about baktainer.* labels that baktainer does not read: most are
-// typos, named with the nearest known label. The container is still backed up.
-func (p *parser) unknown() []Warning {
+// typos, named with the nearest known label; the Ruby tool's labels that
+// baktainer does not act on say what it does instead. The container is still
+// backed up.
+func (p *parser) unknown() {
 	known := Known()
-	var out []Warning
 	for label := range p.labels {
 		if !strings.HasPrefix(label, Prefix) || slices.Contains(known, label) {
 			continue
+		}
+		if hint, ok := rubyIgnored[label]; ok {
+			p.warn(label, hint)
+			continue
+		}
+		if slices.Contains(Ruby(), label) {
+			continue // read by pick
 		}
 		problem := "not a baktainer label (ignored)"
 		if nearest, ok := parse.Closest(label, known); ok {
 			problem += "; did you mean " + nearest + "?"
 		}
-		out = append(out, Warning{Label: label, Problem: problem})
+		p.warn(label, problem)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
-	return out
 }

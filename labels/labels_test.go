@@ -30,7 +30,7 @@ func TestParse(t *testing.T) {
 		{name: "not labelled", labels: map[string]string{"com.example": "x"}, check: func(s Spec) bool { return !s.Backup && s.Engine == "" }},
 		{
 			name:     "every problem at once",
-			labels:   map[string]string{Backup: "sure", Engine: " ", Schedule: "every day", Compress: "lz4", KeepDays: "-1", PasswordFile: "secret.txt", Name: "../x", "baktainer.db.nmae": "app"},
+			labels:   map[string]string{Backup: "sure", Engine: " ", Schedule: "every day", Compress: "lz4", KeepDays: "-1", PasswordFile: "secret.txt", Name: "", "baktainer.db.nmae": "app"},
 			problems: []string{Backup, Engine, PasswordFile, Name, Compress, Schedule, KeepDays},
 		},
 		{name: "empty value", labels: map[string]string{User: " "}, problems: []string{User}},

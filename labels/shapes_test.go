@@ -24,8 +24,6 @@ func TestParseRefusesArgumentShapes(t *testing.T) {
 		{labels.User, "--all-databases", "mysql"},
 		{labels.User, "u=x", "postgres"},
 		{labels.User, "a b", "postgres"},
-		{labels.Name, "-shop", "postgres"},
-		{labels.Name, "shop=1", "postgres"},
 		{labels.Volume, "-v", "postgres"},
 		{labels.Volume, "vol=x", "postgres"},
 		{labels.Volume, "my vol", "postgres"},
@@ -40,18 +38,26 @@ func TestParseRefusesArgumentShapes(t *testing.T) {
 	if _, err := labels.Parse(map[string]string{labels.Engine: "sqlite", labels.Database: "/data/my app.db"}); err != nil {
 		t.Errorf("an absolute SQLite path with a space: %v", err)
 	}
+	// #13: a backup name is never refused but mapped (parse.MapBackupName) to one
+	// that is neither an option nor a key=value.
+	for _, name := range []string{"-shop", "shop=1"} {
+		spec, err := labels.Parse(map[string]string{labels.Backup: "true", labels.Engine: "postgres", labels.Name: name})
+		if err != nil || strings.HasPrefix(spec.Name, "-") || strings.Contains(spec.Name, "=") {
+			t.Errorf("%s=%q: name %q, err %v", labels.Name, name, spec.Name, err)
+		}
+	}
 }
 
-// #11.6: a backup name the labels accept is one the store can use: the same rule,
-// length included, for the longest file name the store derives from it.
+// #11.6, #13: the backup name the labels give is one the store can use: the same
+// rule, length included, for the longest file name the store derives from it (a
+// longer baktainer.name is mapped to a shorter name, never refused).
 func TestAcceptedNamesAreStoreUsable(t *testing.T) {
 	for _, n := range []int{1, 64, 128, 129, 177, 201, 250} {
-		name := strings.Repeat("n", n)
-		_, err := labels.Parse(map[string]string{labels.Name: name})
+		spec, err := labels.Parse(map[string]string{labels.Name: strings.Repeat("n", n)})
 		if err != nil {
-			continue
+			t.Fatalf("a %d-character baktainer.name refused: %v", n, err)
 		}
-		if err := createLongest(t, name); err != nil {
+		if err := createLongest(t, spec.Name); err != nil {
 			t.Errorf("a %d-character baktainer.name passes labels but the store refuses it: %v", n, err)
 		}
 	}

@@ -1,12 +1,19 @@
 package labels
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/baktainer/baktainer/parse"
+)
 
 // Labels returns the labels Parse reads back as s (its Warnings aside): the
 // canonical form of a spec. FuzzLabels holds Parse to it.
 func (s Spec) Labels() map[string]string {
 	out := map[string]string{}
 	text := func(label, v string) {
+		if _, quoted := parse.Unquote(v); quoted {
+			v = `"` + v + `"` // Parse takes one pair of quotes off
+		}
 		if v != "" {
 			out[label] = v
 		}

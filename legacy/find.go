@@ -21,6 +21,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/baktainer/baktainer/parse"
 )
 
 // The Ruby tool's layout: <BT_BACKUP_DIR>/<YYYY-MM-DD>/<name>-<unix time>.sql, then
@@ -50,6 +52,16 @@ type Archive struct {
 	// there could not be used; verification then fails.
 	Meta    *Meta
 	MetaErr error
+}
+
+// BackupName is the name the store files a's archives under: its Ruby-era name
+// mapped as the baktainer.name label's value is (parse.MapBackupName), so that
+// `"MyApp"-1752451200.sql.gz`, written for the label baktainer.name="MyApp" in
+// docker-compose's list syntax, is MyApp, like the archives baktainer writes for
+// the same label. Retention and migrate group archives by it.
+func (a Archive) BackupName() string {
+	name, _ := parse.MapBackupName(a.Name)
+	return name
 }
 
 // Problem is something in a day directory that is not a usable archive.

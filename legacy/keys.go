@@ -7,15 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 )
 
 // The variables the Ruby tool read its key from, in its order of preference: it
-// used the first one set and ignored the others.
+// used the first one set and ignored the others. Package config reads them
+// (config.Config.LegacyKeys), every one set, through ParseKey and PassphraseKey.
 const (
 	EnvKey        = "BT_ENCRYPTION_KEY"
 	EnvKeyFile    = "BT_ENCRYPTION_KEY_FILE"
@@ -30,8 +28,6 @@ const (
 	keySaltDefault   = "baktainer-default-salt"
 	keySaltPassword  = "baktainer-backup-encryption-salt"
 	keySize          = 32
-	// maxKeyFileSize bounds what is read from BT_ENCRYPTION_KEY_FILE.
-	maxKeyFileSize = 64 << 10
 )
 
 // KeyForm says how a key string became the 32 bytes of an AES-256 key.
@@ -183,65 +179,4 @@ func rubyDecodeBase64(s string) []byte {
 		return nil
 	}
 	return out
-}
-
-// KeysFromEnv returns the keys the Ruby tool's variables give, in its order of
-// preference, read through lookup (os.LookupEnv in production). Unlike the Ruby
-// tool, which used only the first one set, it returns every one set: archives
-// written before a key changed still open when both are given. An unset or empty
-// variable is off (as it was for the Ruby tool). Errors name the variable.
-func KeysFromEnv(lookup func(string) (string, bool)) ([]Key, error) {
-	get := func(name string) string { v, _ := lookup(name); return v }
-	var keys []Key
-	var errs []error
-	if v := get(EnvKey); v != "" {
-		k, err := ParseKey(EnvKey, v)
-		keys, errs = appendKey(keys, errs, k, err)
-	}
-	if path := get(EnvKeyFile); path != "" {
-		data, err := readKeyFile(path)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", EnvKeyFile, err))
-		} else {
-			k, err := ParseKey(EnvKeyFile+" ("+path+")", string(data))
-			keys, errs = appendKey(keys, errs, k, err)
-		}
-	}
-	if v := get(EnvPassphrase); v != "" {
-		k, err := PassphraseKey(EnvPassphrase, v)
-		keys, errs = appendKey(keys, errs, k, err)
-	}
-	return keys, errors.Join(errs...)
-}
-
-func appendKey(keys []Key, errs []error, k Key, err error) ([]Key, []error) {
-	if err != nil {
-		return keys, append(errs, err)
-	}
-	return append(keys, k), errs
-}
-
-// readKeyFile reads a key file whole, as the Ruby tool did, refusing anything but
-// a small regular file. O_NONBLOCK: opening a FIFO must not wait for a writer.
-func readKeyFile(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) > maxKeyFileSize {
-		return nil, fmt.Errorf("%s is too large to be a key file", path)
-	}
-	return data, nil
 }

@@ -27,7 +27,7 @@ type MigrateOptions struct {
 	// archive has been read back whole and found identical. Off, originals stay.
 	RemoveOriginals bool
 	// Rename maps a Ruby-era name to the store's (which allows fewer characters);
-	// nil keeps it as it is.
+	// nil maps it as the baktainer.name label's value is (Archive.BackupName).
 	Rename func(string) (string, error)
 }
 
@@ -86,10 +86,10 @@ func Migrate(ctx context.Context, archives []Archive, opts MigrateOptions) ([]Mi
 
 func migrateOne(ctx context.Context, a Archive, opts MigrateOptions, existing []store.Archive) MigrateResult {
 	res := MigrateResult{Source: a.Path}
-	name := a.Name
+	name := a.BackupName()
 	if opts.Rename != nil {
 		var err error
-		if name, err = opts.Rename(name); err != nil {
+		if name, err = opts.Rename(a.Name); err != nil {
 			res.Err = err
 			return res
 		}

@@ -153,14 +153,45 @@ func TestMigrateRefusesAndKeeps(t *testing.T) {
 		}
 	}
 
-	// A name the store cannot use fails with the store's reason.
+	// A name the store cannot use (kept so by Rename) fails with the store's reason.
 	odd := t.TempDir()
 	if _, err := legacytest.Write(legacytest.Settings{Dir: odd}, legacytest.Backup{Name: "My App", Engine: "postgres", Time: when, Dump: []byte(pgDump)}); err != nil {
 		t.Fatal(err)
 	}
 	oddArchives, _, _ := Find(ctx, odd)
-	results, err = Migrate(ctx, oddArchives, MigrateOptions{Dest: t.TempDir()})
+	keep := func(name string) (string, error) { return name, nil }
+	results, err = Migrate(ctx, oddArchives, MigrateOptions{Dest: t.TempDir(), Rename: keep})
 	if err != nil || results[0].Action != Failed || !strings.Contains(results[0].Err.Error(), "invalid archive name") {
 		t.Fatalf("odd name: %+v %v", results, err)
+	}
+}
+
+// #13: a Ruby-era name the store cannot use (the Ruby README's `"MyApp"`, quotes
+// and all) is migrated under the name the baktainer.name label maps it to
+// (parse.MapBackupName), so the new archives and the migrated ones are one name.
+func TestMigrateMapsNames(t *testing.T) {
+	src := t.TempDir()
+	for i, name := range []string{`"MyApp"`, "my app"} {
+		b := legacytest.Backup{Name: name, Engine: "postgres", Database: "app", Time: when.Add(time.Duration(i) * time.Hour), Dump: []byte(pgDump)}
+		if _, err := legacytest.Write(legacytest.Settings{Dir: src}, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	archives, _, err := Find(context.Background(), src)
+	if err != nil || len(archives) != 2 {
+		t.Fatalf("%d archives, %v", len(archives), err)
+	}
+	if got := archives[0].BackupName(); got != "MyApp" {
+		t.Errorf("BackupName of %s = %q", archives[0].Path, got)
+	}
+	results, err := Migrate(context.Background(), archives, MigrateOptions{Dest: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"MyApp", "my_app-"} {
+		r := results[i]
+		if r.Err != nil || !strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(r.Archive))), want) {
+			t.Errorf("%s migrated to %s (%v), want under %s", r.Source, r.Archive, r.Err, want)
+		}
 	}
 }

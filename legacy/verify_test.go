@@ -57,9 +57,9 @@ func keyEnv(t *testing.T, name, value string) (map[string]string, []Key) {
 		}
 		env[name] = path
 	}
-	keys, err := KeysFromEnv(mapLookup(env))
-	if err != nil || len(keys) != 1 {
-		t.Fatalf("keys %v, err %v", keys, err)
+	keys := testKeys(t, env)
+	if len(keys) != 1 {
+		t.Fatalf("keys %v", keys)
 	}
 	return env, keys
 }

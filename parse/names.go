@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -99,4 +101,46 @@ func AbsolutePath(s string) error {
 		return errors.New("must not contain control characters")
 	}
 	return nil
+}
+
+// MapBackupName turns any value into a backup name the store can use, the same
+// value always into the same name. changed says the name is not the value as given.
+//
+//  1. White space around it and one pair of matching quotes are taken off
+//     (Unquote): `"MyApp"` is MyApp.
+//  2. A valid BackupName is then used as it is.
+//  3. Otherwise each run of characters other than ASCII letters, digits, '.', '_'
+//     and '-' becomes one '_', leading '.' and '-' are dropped ("backup" if nothing
+//     is left), the result is cut to MaxNameLength-9 bytes, and '-' and the first 8
+//     hex digits of the SHA-256 of the value (from step 1) are appended: "my app"
+//     is my_app-<8 hex digits>. The digits keep two values that differ ("my app",
+//     "my/app") from sharing one name, whose retention would remove each other's
+//     archives.
+func MapBackupName(value string) (name string, changed bool) {
+	v, _ := Unquote(value)
+	v = strings.TrimSpace(v)
+	if BackupName(v) == nil {
+		return v, v != value
+	}
+	var b strings.Builder
+	inRun := false
+	for _, r := range v {
+		if isAlnum(r) || r == '.' || r == '_' || r == '-' {
+			b.WriteRune(r)
+			inRun = false
+		} else if !inRun {
+			b.WriteByte('_')
+			inRun = true
+		}
+	}
+	base := strings.TrimLeft(b.String(), ".-")
+	if base == "" {
+		base = "backup"
+	}
+	const suffix = 9 // "-" and 8 hex digits
+	if len(base) > MaxNameLength-suffix {
+		base = base[:MaxNameLength-suffix]
+	}
+	sum := sha256.Sum256([]byte(v))
+	return base + "-" + hex.EncodeToString(sum[:4]), true
 }

@@ -164,3 +164,60 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+// #13: one pair of matching quotes around a value (compose's list syntax keeps
+// them: `- BT_CRON="0 0 * * *"`) is taken off; nothing else is.
+func TestUnquote(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		changed  bool
+	}{
+		{`"0 0 * * *"`, "0 0 * * *", true}, {`'x'`, "x", true}, {` "MyApp" `, "MyApp", true}, {`""`, "", true},
+		{`"a"b"`, `a"b`, true}, {`""x""`, `"x"`, true},
+		{"plain", "plain", false}, {`"half`, `"half`, false}, {`'mixed"`, `'mixed"`, false}, {`"`, `"`, false},
+		{`it's`, `it's`, false}, {"", "", false}, {" spaced ", " spaced ", false},
+	} {
+		got, changed := Unquote(tc.in)
+		if got != tc.want || changed != tc.changed {
+			t.Errorf("Unquote(%q) = %q, %v; want %q, %v", tc.in, got, changed, tc.want, tc.changed)
+		}
+	}
+}
+
+// #13: MapBackupName turns any value into a backup name the store can use, the
+// same value always into the same name, and two different values never into
+// one name (they would prune each other's archives).
+func TestMapBackupName(t *testing.T) {
+	for _, tc := range []struct {
+		in, prefix string
+		hashed     bool
+	}{
+		{"shop", "shop", false}, {`"MyApp"`, "MyApp", false}, {` 'x_1.2-3' `, "x_1.2-3", false},
+		{"my app", "my_app", true}, {"my/app", "my_app", true}, {"../x", "_x", true}, {"Bücher", "B_cher", true},
+		{"-x", "x", true}, {".hidden", "hidden", true}, {"日本", "_", true}, {"", "backup", true}, {`"--"`, "backup", true},
+		{strings.Repeat("n", 200), strings.Repeat("n", MaxNameLength-9), true},
+	} {
+		got, changed := MapBackupName(tc.in)
+		if err := BackupName(got); err != nil {
+			t.Errorf("MapBackupName(%q) = %q, which the store cannot use: %v", tc.in, got, err)
+		}
+		want := tc.prefix
+		if tc.hashed {
+			want += "-"
+		}
+		if !strings.HasPrefix(got, want) || (!tc.hashed && got != tc.prefix) || (tc.hashed && len(got) != len(want)+8) {
+			t.Errorf("MapBackupName(%q) = %q, want %q%s", tc.in, got, want, map[bool]string{true: "<8 hex digits>"}[tc.hashed])
+		}
+		if changed != (got != tc.in) {
+			t.Errorf("MapBackupName(%q) = %q, changed = %v", tc.in, got, changed)
+		}
+		if again, _ := MapBackupName(tc.in); again != got {
+			t.Errorf("MapBackupName(%q) is not deterministic: %q, then %q", tc.in, got, again)
+		}
+	}
+	a, _ := MapBackupName("my app")
+	b, _ := MapBackupName("my/app")
+	if a == b {
+		t.Errorf("two names mapped to one: %q", a)
+	}
+}

@@ -11,6 +11,12 @@
 # It has its own data root, exec root, pid file, socket, containerd (started by
 # dockerd under its exec root) and default bridge (bt-test0; not --bridge=none,
 # with which dockerd deletes the main daemon's docker0), and no iptables rules.
+#
+# Another such daemon runs beside it when the BT_TEST_DOCKERD_* variables give it
+# its own places (RUN, ROOT, LOG, BRIDGE, BRIDGE_CIDR, NAMESPACE). With
+# BT_TEST_DOCKERD_TLS (a directory holding ca.pem, server.pem, server-key.pem) and
+# BT_TEST_DOCKERD_TCP (HOST:PORT) it also listens there with --tlsverify: clients
+# must show a certificate the CA signed (integration/ruby_tls_test.go).
 # One thing it cannot
 # have of its own: on Linux, dockerd 20.10 keeps managed plugins' sockets under the
 # fixed /run/docker/plugins/<plugin-id>/ whatever --exec-root says. Plugin IDs are
@@ -23,7 +29,11 @@ sock=$base/docker.sock
 pidfile=$base/docker.pid
 logfile=${BT_TEST_DOCKERD_LOG:-/var/log/baktainer-test-dockerd.log}
 host=unix://$sock
-bridge=bt-test0
+bridge=${BT_TEST_DOCKERD_BRIDGE:-bt-test0}
+bridge_cidr=${BT_TEST_DOCKERD_BRIDGE_CIDR:-10.231.0.1/24}
+namespace=${BT_TEST_DOCKERD_NAMESPACE:-baktainer-test}
+tls_dir=${BT_TEST_DOCKERD_TLS:-}
+tcp=${BT_TEST_DOCKERD_TCP:-}
 
 log() { echo "second-dockerd: $*" >&2; }
 # main is the machine's own daemon, whatever DOCKER_HOST says.
@@ -54,13 +64,18 @@ start() {
   mkdir -p "$base" "$data"
   if ! ip link show "$bridge" >/dev/null 2>&1; then
     ip link add "$bridge" type bridge
-    ip addr add 10.231.0.1/24 dev "$bridge"
+    ip addr add "$bridge_cidr" dev "$bridge"
   fi
   ip link set "$bridge" up
   if ! running_pid >/dev/null; then
     rm -f "$pidfile"
     echo '{}' >"$base/daemon.json" # never pick up /etc/docker/daemon.json
-    log "starting dockerd on $sock (data $data, log $logfile)"
+    local listen=(-H "$host")
+    if [ -n "$tls_dir" ] && [ -n "$tcp" ]; then
+      listen+=(-H "tcp://$tcp" --tlsverify --tlscacert "$tls_dir/ca.pem"
+        --tlscert "$tls_dir/server.pem" --tlskey "$tls_dir/server-key.pem")
+    fi
+    log "starting dockerd on $sock${tcp:+ and tcp://$tcp with --tlsverify} (data $data, log $logfile)"
     (
       close_inherited_fds
       exec setsid nohup dockerd \
@@ -68,10 +83,10 @@ start() {
         --data-root "$data" \
         --exec-root "$base/exec" \
         --pidfile "$pidfile" \
-        -H "$host" \
+        "${listen[@]}" \
         --bridge="$bridge" --iptables=false --ip6tables=false --ip-masq=false \
-        --containerd-namespace baktainer-test \
-        --containerd-plugins-namespace baktainer-test-plugins \
+        --containerd-namespace "$namespace" \
+        --containerd-plugins-namespace "$namespace-plugins" \
         >>"$logfile" 2>&1 </dev/null
     ) &
   fi

@@ -19,7 +19,7 @@ func runAgent(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	env.log.Logger.SetLevel(cfg.LogLevel)
-	a, err := agent.New(cfg, agent.Deps{Log: env.log})
+	a, err := newAgent(cfg, agent.Deps{Log: env.log})
 	if err != nil {
 		return err
 	}

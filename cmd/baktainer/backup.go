@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/baktainer/baktainer/agent"
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/store"
 )
@@ -36,7 +35,7 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	if *dir != "" {
 		root = *dir
 	}
-	dc, err := docker.Connect(ctx)
+	dc, err := env.connectDocker(ctx)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/baktainer/baktainer/agent"
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
 )
@@ -43,7 +42,7 @@ func labelsCheck(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dc, err := docker.Connect(ctx)
+	dc, err := env.connectDocker(ctx)
 	if err != nil {
 		return err
 	}

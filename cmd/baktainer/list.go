@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"text/tabwriter"
 	"time"
 
+	"github.com/baktainer/baktainer/legacy"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -30,11 +32,18 @@ type listedArchive struct {
 	Encrypted   bool      `json:"encrypted"`
 	Encryption  string    `json:"encryption"`
 	Recipients  []string  `json:"recipients,omitempty"`
+	// Format is "baktainer", or "ruby" for an archive the Ruby Baktainer wrote
+	// (Name is then its name mapped as baktainer.name is, RubyName the one in its
+	// file name, and Meta which .meta is beside it: backup, encryption or none).
+	Format   string `json:"format"`
+	RubyName string `json:"ruby_name,omitempty"`
+	Meta     string `json:"meta,omitempty"`
 }
 
-// runList prints the committed archives under a directory, oldest first. Anything
-// that looks like an archive but cannot be trusted is reported on stderr, the rest
-// still listed, and the exit status is then 1.
+// runList prints the committed archives under a directory, the Ruby Baktainer's
+// among them, oldest first. Anything that looks like an archive but cannot be
+// trusted is reported on stderr, the rest still listed, and the exit status is
+// then 1.
 func runList(ctx context.Context, env *runEnv, args []string) error {
 	flags := flag.NewFlagSet("list", flag.ContinueOnError)
 	asJSON := flags.Bool("json", false, "print a JSON array instead of a table")
@@ -53,39 +62,84 @@ func runList(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	ruby, rubyProblems, err := legacy.Find(ctx, dir)
+	if err != nil {
+		return err
+	}
+	listed := listedArchives(listing.Archives, ruby)
 	if *asJSON {
-		err = printJSON(env, listing.Archives)
+		err = printJSON(env, listed)
 	} else {
-		err = printTable(env, listing.Archives)
+		err = printTable(env, listed)
 	}
 	if err != nil {
 		return err
 	}
-	return reportProblems(env, listing.Problems)
+	return reportProblems(env, append(listing.Problems, rubyStoreProblems(rubyProblems)...))
 }
 
-func printJSON(env *runEnv, archives []store.Archive) error {
-	out := make([]listedArchive, 0, len(archives))
-	for _, a := range archives {
+// listedArchives lists both kinds of archives, oldest first.
+func listedArchives(current []store.Archive, ruby []legacy.Archive) []listedArchive {
+	out := make([]listedArchive, 0, len(current)+len(ruby))
+	for _, a := range current {
 		m := a.Meta
 		out = append(out, listedArchive{
 			Path: a.Path, Name: m.Name, Container: m.Container, Engine: m.Engine, Database: m.Database,
 			Created: m.Created, Size: m.Size, DumpSize: m.DumpSize, SHA256: m.SHA256,
 			Compression: string(m.Compression), Encrypted: m.Encrypted(), Encryption: m.Encryption.Mode,
-			Recipients: m.Encryption.Recipients,
+			Recipients: m.Encryption.Recipients, Format: "baktainer",
 		})
 	}
-	enc := json.NewEncoder(env.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	for _, a := range ruby {
+		out = append(out, listedRuby(a))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.Before(out[j].Created)
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
 }
 
-func printTable(env *runEnv, archives []store.Archive) error {
+// listedRuby describes a Ruby-era archive as `list` shows it.
+func listedRuby(a legacy.Archive) listedArchive {
+	l := listedArchive{Path: a.Path, Name: a.BackupName(), Created: a.Created, Size: a.Size, Compression: "none",
+		Encrypted: a.Encrypted, Encryption: "none", Format: "ruby", RubyName: a.Name, Meta: "none"}
+	if a.Gzip {
+		l.Compression = "gzip"
+	}
+	if a.Encrypted {
+		l.Encryption = "bakt"
+	}
+	if m := a.Meta; m != nil {
+		l.Meta = string(m.Kind())
+		l.Container, l.Engine, l.Database, l.SHA256 = m.ContainerName, m.Engine, m.Database, m.Checksum
+	}
+	return l
+}
+
+// rubyStoreProblems reports what is in the Ruby tool's day directories but is no
+// usable archive as the store's own problems are reported.
+func rubyStoreProblems(problems []legacy.Problem) []store.Problem {
+	out := make([]store.Problem, 0, len(problems))
+	for _, p := range problems {
+		out = append(out, store.Problem{Path: p.Path, Err: fmt.Errorf("%s (Ruby-era layout): %w", p.Path, p.Err)})
+	}
+	return out
+}
+
+func printJSON(env *runEnv, archives []listedArchive) error {
+	enc := json.NewEncoder(env.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(archives)
+}
+
+func printTable(env *runEnv, archives []listedArchive) error {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CREATED\tNAME\tENGINE\tSIZE\tENCRYPTION\tPATH")
+	fmt.Fprintln(tw, "CREATED\tNAME\tENGINE\tSIZE\tENCRYPTION\tFORMAT\tPATH")
 	for _, a := range archives {
-		m := a.Meta
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", m.Created.Format(time.RFC3339), m.Name, m.Engine, m.Size, m.Encryption.Mode, a.Path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", a.Created.Format(time.RFC3339), a.Name, dash(a.Engine), a.Size, dash(a.Encryption), a.Format, a.Path)
 	}
 	return tw.Flush()
 }

@@ -77,6 +77,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	env.helpOnly = help
 	if !help && name != "config" {
+		for _, n := range env.cfg.Notices() {
+			env.log.WithField("setting", n.Var).Info(n.String())
+		}
 		for _, w := range env.cfg.Warnings() {
 			env.log.WithField("setting", w.Var).Warn(w.String())
 		}

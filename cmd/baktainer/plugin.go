@@ -102,7 +102,7 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 	}
 	// Docker is nil: DOCKER_HOST, else /var/run/docker.sock, where config.json
 	// mounts the docker-socket setting's source.
-	a, err := agent.New(cfg, agent.Deps{
+	a, err := newAgent(cfg, agent.Deps{
 		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume},
 		Log:          log,
 	})

@@ -12,13 +12,15 @@ import (
 
 	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/legacy"
 	"github.com/baktainer/baktainer/store"
 )
 
 // runPrune applies the retention policy (BT_RETENTION_*, BT_MIN_FREE_SPACE_GB, or
 // the flags) to every backup name under a directory, after removing what crashed
-// writers left behind. Archives it cannot trust are reported and left alone (exit
-// status 1); the rest is pruned all the same.
+// writers left behind. The Ruby Baktainer's archives there count with the current
+// archives of the same (mapped) name. Archives it cannot trust are reported and
+// left alone (exit status 1); the rest is pruned all the same.
 func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	flags := flag.NewFlagSet("prune", flag.ContinueOnError)
 	dryRun := flags.Bool("dry-run", false, "only say what would be removed")
@@ -47,12 +49,15 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if !*dryRun {
 		cleanup(ctx, env, dir)
 	}
-	names, err := backupNames(ctx, dir, *only)
+	p := pruner{env: env, dir: dir, policy: policy, dryRun: *dryRun, now: time.Now(), keys: env.cfg.LegacyKeys}
+	if err := p.findRuby(ctx); err != nil {
+		return err
+	}
+	names, err := backupNames(ctx, dir, *only, p.ruby)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "policy: %s\n", policy)
-	p := pruner{env: env, dir: dir, policy: policy, dryRun: *dryRun, now: time.Now()}
 	for _, name := range names {
 		if err := p.prune(ctx, name); err != nil {
 			return err
@@ -71,12 +76,21 @@ type pruner struct {
 	policy            store.Policy
 	dryRun            bool
 	now               time.Time
+	keys              []legacy.Key // open the Ruby-era archives, to verify them
+	ruby              rubyArchives
 	removed, problems int
 }
 
 // prune applies the policy to one name and prints every decision.
 func (p *pruner) prune(ctx context.Context, name string) error {
+	twins, err := p.pruneRuby(ctx, name)
+	if err != nil {
+		return err
+	}
 	decisions, err := store.Prune(ctx, p.dir, name, p.policy, p.now, store.PruneOptions{DryRun: p.dryRun})
+	if ferr := p.followTwins(twins, decisions); ferr != nil {
+		return ferr
+	}
 	for _, d := range decisions {
 		verb := "keep  "
 		switch {
@@ -140,8 +154,9 @@ func (r retention) overrides(flags *flag.FlagSet) (labels.Retention, error) {
 	return out, err
 }
 
-// backupNames lists the backup names with archives under dir, or just only.
-func backupNames(ctx context.Context, dir, only string) ([]string, error) {
+// backupNames lists the backup names with archives under dir, the Ruby-era
+// archives' among them, or just only.
+func backupNames(ctx context.Context, dir, only string, ruby rubyArchives) ([]string, error) {
 	if only != "" {
 		return []string{only}, nil
 	}
@@ -151,6 +166,10 @@ func backupNames(ctx context.Context, dir, only string) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	var names []string
+	for name := range ruby {
+		seen[name] = true
+		names = append(names, name)
+	}
 	for _, a := range listing.Archives {
 		if !seen[a.Meta.Name] {
 			seen[a.Meta.Name] = true

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
 	"github.com/baktainer/baktainer/store"
@@ -44,7 +43,7 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("archive %s: %w", archive, err)
 	}
-	dc, err := docker.Connect(ctx)
+	dc, err := env.connectDocker(ctx)
 	if err != nil {
 		return err
 	}

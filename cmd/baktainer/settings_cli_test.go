@@ -37,7 +37,7 @@ func TestConfigCheckRefusesWhatWouldQuietlyMisbehave(t *testing.T) {
 			"did you mean BT_ENCRYPTION_RECIPIENTS?"},
 		{"typo of cron", map[string]string{"BT_CORN": "@daily"}, "did you mean BT_CRON?"},
 		{"typo of days", map[string]string{"BT_RETENTION_DAY": "7"}, "did you mean BT_RETENTION_DAYS?"},
-		{"Ruby setting", map[string]string{"BT_ENCRYPTION_KEY": "k"}, "BT_ENCRYPTION_KEY: read by the Ruby Baktainer"},
+		{"Ruby key without encryption", map[string]string{"BT_ENCRYPTION_KEY": "k"}, "BT_ENCRYPTION_KEY: new archives are NOT encrypted"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := runCLI(t, tc.env, "config", "check")

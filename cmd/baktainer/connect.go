@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+
+	"github.com/baktainer/baktainer/agent"
+	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/docker"
+)
+
+// connectDocker connects to the Docker endpoint the settings name (BT_DOCKER_URL
+// with BT_SSL, BT_CA, BT_CERT, BT_KEY, else DOCKER_HOST and Docker's own TLS
+// variables; config.Config.Docker) and checks that it answers. Every command that
+// talks to Docker connects here; a problem with those settings stops it, naming
+// the variable.
+func (e *runEnv) connectDocker(ctx context.Context) (*docker.Client, error) {
+	cfg, err := e.settings(config.DockerVars...)
+	if err != nil {
+		return nil, err
+	}
+	return docker.ConnectTo(ctx, cfg.Docker)
+}
+
+// newAgent is agent.New with a Docker client for the settings' endpoint (the agent
+// dials it itself, and reconnects on its own).
+func newAgent(cfg config.Config, deps agent.Deps) (*agent.Agent, error) {
+	if deps.Docker == nil {
+		dc, err := docker.Open(cfg.Docker)
+		if err != nil {
+			return nil, err
+		}
+		deps.Docker = dc
+	}
+	return agent.New(cfg, deps)
+}
