@@ -103,7 +103,7 @@ func (m *mysqlCounter) line(line []byte) error {
 	return nil
 }
 
-// mysqlName reads a backquoted name (`` for a backquote) at the start of b.
+// mysqlName reads a backquoted name (“ for a backquote) at the start of b.
 func mysqlName(b []byte) (string, bool) {
 	if len(b) < 2 || b[0] != '`' {
 		return "", false

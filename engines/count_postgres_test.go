@@ -83,10 +83,10 @@ func TestCountPostgresRefusesWhatPgDumpWouldNotWrite(t *testing.T) {
 
 func TestPgConnectTarget(t *testing.T) {
 	for arg, want := range map[string]string{
-		"app":                              "app",
-		`"My ""DB"""`:                      `My "DB"`,
-		`"dbname='it\'s'"`:                 "it's",
-		`"dbname='back\\slash ""q""'"`:     `back\slash "q"`,
+		"app":                             "app",
+		`"My ""DB"""`:                     `My "DB"`,
+		`"dbname='it\'s'"`:                "it's",
+		`"dbname='back\\slash ""q""'"`:    `back\slash "q"`,
 		`-reuse-previous=on "dbname='x'"`: `-reuse-previous=on "dbname='x'"`, // the regexp strips the option first
 	} {
 		if got := pgConnectTarget(arg); got != want {
