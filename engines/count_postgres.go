@@ -77,11 +77,13 @@ func (p *pgCounter) line(r *bufio.Reader, line []byte) error {
 		if m == nil {
 			return fmt.Errorf("engines: a COPY line pg_dump would not write: %.80q", line)
 		}
+		// The line lives in the reader's buffer: take the names before reading on.
+		schema, table := pgUnquote(string(m[1])), pgUnquote(string(m[2]))
 		rows, err := pgCopyRows(r)
 		if err != nil {
 			return err
 		}
-		return p.set.add(p.db, pgUnquote(string(m[1])), pgUnquote(string(m[2])), rows)
+		return p.set.add(p.db, schema, table, rows)
 	case bytes.HasPrefix(line, []byte(`\connect `)):
 		if m := pgConnectLine.FindSubmatch(line); m != nil {
 			p.db = pgConnectTarget(string(m[1]))

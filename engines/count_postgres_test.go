@@ -1,7 +1,9 @@
 package engines
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"reflect"
 	"testing"
 
@@ -92,5 +94,26 @@ func TestPgConnectTarget(t *testing.T) {
 		if got := pgConnectTarget(arg); got != want {
 			t.Errorf("pgConnectTarget(%s) = %q, want %q", arg, got, want)
 		}
+	}
+}
+
+// A COPY block larger than the counter's read buffer: the table's name must
+// survive the buffer's refills (it was read from the buffer once, garbled).
+func TestCountPostgresLongCopyBlock(t *testing.T) {
+	var dump strings.Builder
+	dump.WriteString("-- PostgreSQL database dump\nCOPY public.people (id, name) FROM stdin;\n")
+	for i := 0; i < 40000; i++ {
+		fmt.Fprintf(&dump, "%d\tname number %d\n", i, i)
+	}
+	dump.WriteString("\\.\n")
+	c := newCounter(countPostgres("app"))
+	_, _ = c.Write([]byte(dump.String()))
+	got, err := c.Contents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.TableRows{{Schema: "public", Name: "people", Rows: 40000}}
+	if app, _ := got.Database("app"); !reflect.DeepEqual(app.Tables, want) {
+		t.Fatalf("got %+v, want %+v", app.Tables, want)
 	}
 }
