@@ -103,7 +103,9 @@ func firstDifference(recorded, streamed *store.Contents) string {
 	var diffs []string
 	for _, c := range engines.CompareContents(recorded, streamed) {
 		if c.Err != nil {
-			diffs = append(diffs, c.Name+": "+strings.Replace(c.Err.Error(), "the restored table", "the archive's dump", 1))
+			msg := strings.NewReplacer("expected", "counted at backup", "the restored table has", "the archive's dump holds",
+				"the restored database has", "the archive's dump holds", "missing after the restore", "not in the archive's dump").Replace(c.Err.Error())
+			diffs = append(diffs, c.Name+": "+msg)
 		}
 	}
 	for _, d := range streamed.Databases {

@@ -24,6 +24,10 @@ var (
 	mysqlInsertHead = []byte("INSERT INTO `")
 )
 
+// mysqlServerKept are tables the server fills in itself (persistent InnoDB
+// statistics): what a restore leaves in them is not what the dump held.
+var mysqlServerKept = map[[2]string]bool{{"mysql", "innodb_index_stats"}: true, {"mysql", "innodb_table_stats"}: true}
+
 // mysqlMaxLine is how much of a line outside an INSERT the counter keeps.
 const mysqlMaxLine = 4096
 
@@ -83,7 +87,7 @@ func (m *mysqlCounter) line(line []byte) error {
 		if !ok {
 			return fmt.Errorf("engines: a CREATE TABLE line mysqldump would not write: %.80q", line)
 		}
-		return m.set.add(m.db, "", name, 0)
+		return m.add(name, 0)
 	case bytes.HasPrefix(line, []byte("USE `")):
 		name, ok := mysqlName(line[len("USE "):])
 		if !ok {
@@ -138,7 +142,15 @@ func (m *mysqlCounter) insert() error {
 	if err != nil {
 		return fmt.Errorf("engines: INSERT INTO %s: %w", name, err)
 	}
-	return m.set.add(m.db, "", name, rows)
+	return m.add(name, rows)
+}
+
+// add counts rows of a table of the current database.
+func (m *mysqlCounter) add(table string, rows int64) error {
+	if mysqlServerKept[[2]string{m.db, table}] {
+		return nil
+	}
+	return m.set.add(m.db, "", table, rows)
 }
 
 func (m *mysqlCounter) insertTable() (string, error) {

@@ -3,8 +3,8 @@ package engines
 import (
 	"fmt"
 	"os"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/baktainer/baktainer/store"

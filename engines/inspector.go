@@ -152,7 +152,7 @@ func compareRows(db string, want store.TableRows, have map[[2]string]int64) Chec
 	case !ok:
 		return Check{Name: "table " + name, Err: errors.New("missing after the restore")}
 	case rows != want.Rows:
-		return Check{Name: "rows of " + name, Err: fmt.Errorf("the dump holds %d, the restored table %d", want.Rows, rows)}
+		return Check{Name: "rows of " + name, Err: fmt.Errorf("expected %d, the restored table has %d", want.Rows, rows)}
 	}
 	return Check{Name: "rows of " + name, Detail: fmt.Sprintf("%d", rows)}
 }
@@ -161,7 +161,7 @@ func compareKeys(want, got store.DatabaseContents) Check {
 	name := "keys of database " + want.Name
 	// Keys whose time to live ran out since the backup are not loaded.
 	if got.Keys > want.Keys || got.Keys < want.Keys-want.ExpiringKeys {
-		return Check{Name: name, Err: fmt.Errorf("the dump holds %d (%d with a time to live), the restored database %d",
+		return Check{Name: name, Err: fmt.Errorf("expected %d (%d with a time to live), the restored database has %d",
 			want.Keys, want.ExpiringKeys, got.Keys)}
 	}
 	return Check{Name: name, Detail: fmt.Sprintf("%d", got.Keys)}
