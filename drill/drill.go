@@ -20,6 +20,7 @@ import (
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
+	"github.com/baktainer/baktainer/legacy"
 )
 
 // Options for one test-restore.
@@ -60,6 +61,9 @@ func Run(ctx context.Context, h Host, opts Options) (*Report, error) {
 		return rep, rep.fail("open the archive", err)
 	}
 	defer src.Dump.Close()
+	if src.Database == "" { // a Ruby-era archive whose .meta does not say
+		src.Database = unnamedDatabase
+	}
 	rep.Engine, rep.Database, rep.Expected = src.Engine, src.Database, src.Contents
 	eng, in, err := lookup(src.Engine)
 	if err != nil {
@@ -240,8 +244,11 @@ func prove(ctx context.Context, h Host, rep *Report, eng engines.Engine, in engi
 	if s.Input != nil {
 		dump = s.Input(dump)
 	}
-	restoreErr := eng.Restore(rctx, h, target, dump)
+	restoreErr := restore(rctx, h, eng, target, dump, src)
 	streamed, countErr := counter.Contents()
+	if streamed != nil && !target.Spec.All && len(streamed.Databases) == 1 {
+		streamed.Databases[0].Name = src.Database // as the scratch server names it, whatever the dump's header said
+	}
 	if restoreErr != nil {
 		return rep.fail("restore", restoreErr)
 	}
@@ -264,6 +271,18 @@ func prove(ctx context.Context, h Host, rep *Report, eng engines.Engine, in engi
 		}
 	}
 	return rep.err()
+}
+
+// unnamedDatabase is the scratch database of a dump whose database is not recorded.
+const unnamedDatabase = "restored"
+
+// restore loads the dump: a Ruby-era dump through package legacy (SQLite's .dump
+// text is built into a database file first), any other through the engine.
+func restore(ctx context.Context, rt engines.Runtime, eng engines.Engine, target engines.Target, dump io.Reader, src *Source) error {
+	if src.Kind == KindLegacy {
+		return legacy.Restore(ctx, rt, eng, target, dump)
+	}
+	return eng.Restore(ctx, rt, target, dump)
 }
 
 // cancelOnError cancels the restore's context when reading the archive fails, so

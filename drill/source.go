@@ -17,7 +17,7 @@ import (
 // Ruby-era archives: every byte authenticated before it is released).
 type Source struct {
 	Path     string
-	Kind     string // "archive" or "Ruby-era archive"
+	Kind     string // KindArchive or KindLegacy
 	Engine   string
 	Database string          // as the backup named it: a name, "all", a file path
 	Image    *store.ImageRef // nil when not recorded
@@ -25,6 +25,12 @@ type Source struct {
 	DumpSize int64           // bytes of the dump, for progress
 	Dump     io.ReadCloser
 }
+
+// The kinds of archive.
+const (
+	KindArchive = "archive"
+	KindLegacy  = "Ruby-era archive"
+)
 
 // Keys opens archives: age identities for baktainer's own, the Ruby tool's keys
 // for its archives.
@@ -49,7 +55,7 @@ func Open(ctx context.Context, path string, keys Keys) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Path: path, Kind: "archive", Engine: meta.Engine, Database: meta.Database, Image: meta.Image,
+	return &Source{Path: path, Kind: KindArchive, Engine: meta.Engine, Database: meta.Database, Image: meta.Image,
 		Contents: meta.Contents, DumpSize: meta.DumpSize, Dump: r}, nil
 }
 
@@ -72,7 +78,7 @@ func openLegacy(ctx context.Context, path string, keys []legacy.Key) (*Source, e
 		if err != nil {
 			return nil, err
 		}
-		return &Source{Path: path, Kind: "Ruby-era archive", Engine: d.Report.Engine, Database: d.Report.Database,
+		return &Source{Path: path, Kind: KindLegacy, Engine: d.Report.Engine, Database: d.Report.Database,
 			DumpSize: d.Report.DumpSize, Dump: d}, nil
 	}
 	return nil, fmt.Errorf("%s: not a Ruby-era archive in its layout (ROOT/YYYY-MM-DD/NAME-UNIXTIME.sql[.gz][.encrypted], a regular file)", path)
