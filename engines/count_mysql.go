@@ -193,43 +193,76 @@ func (m *mysqlCounter) skipPast(word []byte) error {
 	return fmt.Errorf("engines: an INSERT without VALUES")
 }
 
-// tuples counts the top-level tuples up to the statement's ";".
+// tuples counts the top-level tuples up to the statement's ";". It scans what the
+// reader holds a buffer at a time: values are most of a dump's bytes.
 func (m *mysqlCounter) tuples() (int64, error) {
-	var rows int64
-	depth := 0
-	var quote byte // the quote of the string being read; 0 outside strings
-	escaped := false
+	var t tupleScan
 	for {
-		b, err := m.r.ReadByte()
-		if err != nil {
-			return 0, fmt.Errorf("the dump ends inside the statement: %w", io.ErrUnexpectedEOF)
+		if m.r.Buffered() == 0 {
+			if _, err := m.r.Peek(1); err != nil {
+				return 0, fmt.Errorf("the dump ends inside the statement: %w", io.ErrUnexpectedEOF)
+			}
 		}
-		switch {
-		case quote != 0 && escaped:
-			escaped = false
-		case quote != 0 && b == '\\':
-			escaped = true
-		case quote != 0 && b == quote:
-			// A doubled quote stays inside the string.
-			if next, _ := m.r.Peek(1); len(next) == 1 && next[0] == quote {
-				_, _ = m.r.ReadByte()
-			} else {
-				quote = 0
+		buf, _ := m.r.Peek(m.r.Buffered())
+		end, err := t.scan(buf)
+		if err != nil {
+			return 0, err
+		}
+		if end >= 0 {
+			_, _ = m.r.Discard(end + 1)
+			return t.rows, nil
+		}
+		_, _ = m.r.Discard(len(buf))
+	}
+}
+
+// tupleScan follows an INSERT's values across buffers.
+type tupleScan struct {
+	rows       int64
+	depth      int
+	quote      byte // the quote of the string being read; 0 outside strings
+	escaped    bool // the previous byte in a string was a backslash
+	quoteEnded bool // the previous byte closed the string, unless this one doubles it
+}
+
+// scan reads buf and returns the index of the statement's ";", or -1.
+func (t *tupleScan) scan(buf []byte) (int, error) {
+	for i, b := range buf {
+		if t.quoteEnded {
+			t.quoteEnded = false
+			if b == t.quote { // a doubled quote stays inside the string
+				continue
 			}
-		case quote != 0:
-		case b == '\'' || b == '"':
-			quote = b
-		case b == '(':
-			if depth == 0 {
-				rows++
+			t.quote = 0
+		}
+		if t.quote != 0 {
+			switch {
+			case t.escaped:
+				t.escaped = false
+			case b == '\\':
+				t.escaped = true
+			case b == t.quote:
+				t.quoteEnded = true
 			}
-			depth++
-		case b == ')':
-			if depth--; depth < 0 {
+			continue
+		}
+		switch b {
+		case '\'', '"':
+			t.quote = b
+		case '(':
+			if t.depth == 0 {
+				t.rows++
+			}
+			t.depth++
+		case ')':
+			if t.depth--; t.depth < 0 {
 				return 0, fmt.Errorf("unbalanced parentheses")
 			}
-		case b == ';' && depth == 0:
-			return rows, nil
+		case ';':
+			if t.depth == 0 {
+				return i, nil
+			}
 		}
 	}
+	return -1, nil
 }
