@@ -140,16 +140,6 @@ func unpack(t *testing.T, archive string) []byte {
 	return dump
 }
 
-// readMeta reads an archive's metadata.
-func readMeta(t *testing.T, archive string) store.Meta {
-	t.Helper()
-	m, err := store.ReadMetaFile(archive)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // wantFailedCheck fails the test unless the test-restore failed and a failed
 // check's name contains name.
 func wantFailedCheck(t *testing.T, rep *drill.Report, err error, name string) {
