@@ -65,6 +65,9 @@ func Run(ctx context.Context, h Host, opts Options) (*Report, error) {
 		src.Database = unnamedDatabase
 	}
 	rep.Engine, rep.Database, rep.Expected = src.Engine, src.Database, src.Contents
+	if err := plainName(src.Database); err != nil { // it reaches the image's entrypoint
+		return rep, rep.fail("archive", fmt.Errorf("the database it records: %w", err))
+	}
 	eng, in, err := lookup(src.Engine)
 	if err != nil {
 		return rep, rep.fail("engine", err)
@@ -221,6 +224,20 @@ func waitReady(ctx context.Context, h Host, s engines.Scratch, target *engines.T
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// plainName refuses a recorded name (metadata is read from a volume others may
+// write) that the image's own scripts could mistake for more than a name.
+func plainName(name string) error {
+	if len(name) > 255 {
+		return fmt.Errorf("%d bytes long", len(name))
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f || r == '`' || r == '\\' {
+			return fmt.Errorf("%q holds a control character, a backquote or a backslash", name)
+		}
+	}
+	return nil
 }
 
 func randomHex(n int) string {

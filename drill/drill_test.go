@@ -130,3 +130,12 @@ func TestCompareContentsRedisKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainName(t *testing.T) {
+	for name, ok := range map[string]bool{"app": true, "/data/app.db": true, "My DB ✓": true, "a`b": false, "a\nb": false,
+		"a\\b": false, strings.Repeat("x", 300): false} {
+		if err := plainName(name); (err == nil) != ok {
+			t.Errorf("plainName(%q) = %v", name, err)
+		}
+	}
+}

@@ -28,10 +28,14 @@ type parseFunc func(r *bufio.Reader) (*store.Contents, error)
 
 // Limits on what a count records, so the metadata stays small whatever a
 // (hostile) dump holds: past them the contents are not recorded.
+// The metadata sidecar is read with a 1 MiB cap (store.ReadMeta): the counts'
+// names, with room for JSON around each, stay within a quarter of it.
 const (
 	maxCountedTables = 10000
 	maxCountedRoles  = 1000
 	maxNameLen       = 1024
+	maxCountedBytes  = 256 << 10
+	entryOverhead    = 96 // JSON field names, indentation, a row count
 )
 
 // errTooMany is the counting error for a dump past the limits.
@@ -102,6 +106,19 @@ type tableSet struct {
 	dbs    []store.DatabaseContents
 	index  map[[3]string]int // database, schema, table → position in its database
 	tables int
+	bytes  int // what the names will take in the metadata
+}
+
+// spend accounts for an entry of the metadata.
+func (s *tableSet) spend(names ...string) error {
+	s.bytes += entryOverhead
+	for _, n := range names {
+		s.bytes += len(n)
+	}
+	if s.bytes > maxCountedBytes {
+		return fmt.Errorf("%w: the names would take more than %d bytes of metadata", errTooMany, maxCountedBytes)
+	}
+	return nil
 }
 
 func (s *tableSet) database(name string) *store.DatabaseContents {
@@ -110,6 +127,7 @@ func (s *tableSet) database(name string) *store.DatabaseContents {
 			return &s.dbs[i]
 		}
 	}
+	s.bytes += entryOverhead + len(name) // databases are few; add checks the total
 	s.dbs = append(s.dbs, store.DatabaseContents{Name: name})
 	return &s.dbs[len(s.dbs)-1]
 }
@@ -130,6 +148,9 @@ func (s *tableSet) add(db, schema, table string, rows int64) error {
 	}
 	if len(schema)+len(table) > maxNameLen {
 		return fmt.Errorf("engines: a table name of %d bytes", len(schema)+len(table))
+	}
+	if err := s.spend(schema, table); err != nil {
+		return err
 	}
 	s.index[key] = len(d.Tables)
 	d.Tables = append(d.Tables, store.TableRows{Schema: schema, Name: table, Rows: rows})

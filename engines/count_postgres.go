@@ -99,7 +99,10 @@ func (p *pgCounter) line(r *bufio.Reader, line []byte) error {
 			m = pgGrantLine.FindSubmatch(line)
 		}
 		if m != nil && len(p.roles) < maxCountedRoles {
-			if role := pgUnquote(string(m[1])); role != "PUBLIC" && role != "public" {
+			if role := pgUnquote(string(m[1])); role != "PUBLIC" && role != "public" && !p.roles[role] {
+				if err := p.set.spend(role); err != nil {
+					return err
+				}
 				p.roles[role] = true
 			}
 		}

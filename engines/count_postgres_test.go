@@ -1,6 +1,8 @@
 package engines
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -115,5 +117,32 @@ func TestCountPostgresLongCopyBlock(t *testing.T) {
 	want := []store.TableRows{{Schema: "public", Name: "people", Rows: 40000}}
 	if app, _ := got.Database("app"); !reflect.DeepEqual(app.Tables, want) {
 		t.Fatalf("got %+v, want %+v", app.Tables, want)
+	}
+}
+
+// A dump of very many (or very long) table names records no counts rather than
+// metadata too large to read back (store.ReadMeta's cap is 1 MiB).
+func TestCountKeepsTheMetadataSmall(t *testing.T) {
+	for name, table := range map[string]func(i int) string{
+		"many tables": func(i int) string { return fmt.Sprintf("t%d", i) },
+		"long names":  func(i int) string { return fmt.Sprintf("t%d_%s", i, strings.Repeat("x", 900)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var dump strings.Builder
+			dump.WriteString("-- PostgreSQL database dump\n")
+			for i := 0; i < 12000; i++ {
+				fmt.Fprintf(&dump, "COPY public.%s (x) FROM stdin;\n1\n\\.\n", table(i))
+			}
+			c := newCounter(countPostgres("app"))
+			_, _ = c.Write([]byte(dump.String()))
+			got, err := c.Contents()
+			if err == nil {
+				data, _ := json.MarshalIndent(store.Meta{Contents: got}, "", "  ")
+				t.Fatalf("counted %d tables into %d bytes of metadata; want an error", len(got.Databases[0].Tables), len(data))
+			}
+			if !errors.Is(err, errTooMany) {
+				t.Errorf("error %v does not wrap errTooMany", err)
+			}
+		})
 	}
 }

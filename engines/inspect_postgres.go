@@ -49,7 +49,7 @@ func (Postgres) ready(ctx context.Context, ex Execer, t Target) error {
 // its ALTER … OWNER TO and GRANT statements can run.
 func (p Postgres) createRoles(ctx context.Context, rt Runtime, t Target, roles []string) error {
 	var script strings.Builder
-	for _, role := range roles {
+	for _, role := range roles[:min(len(roles), maxCountedRoles)] { // the metadata is read from a volume others may write
 		if strings.ContainsAny(role, "\x00") || strings.Contains(role, doTag) {
 			continue
 		}
