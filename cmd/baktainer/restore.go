@@ -65,7 +65,10 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 	}
 	defer job.close()
 	if err := job.refuseNonEmpty(ctx, dc, f.force); err != nil {
-		return err
+		if !f.force {
+			return err
+		}
+		env.log.WithError(err).Warn("--force: restoring without knowing what the target holds")
 	}
 	return job.run(ctx, env, dc)
 }
@@ -146,7 +149,7 @@ func (j *restoreJob) choose(spec *labels.Spec, db string) error {
 func (j *restoreJob) refuseNonEmpty(ctx context.Context, dc *docker.Client, force bool) error {
 	found, err := j.in.Survey(ctx, dc, j.target, nil, false)
 	if err != nil {
-		return fmt.Errorf("container %s: look at what it holds before restoring: %w", j.target.Container.Name, err)
+		return fmt.Errorf("container %s: look at what it holds before restoring (--force restores without looking): %w", j.target.Container.Name, err)
 	}
 	held := describeHeld(found)
 	if held == "" || force {
