@@ -56,6 +56,7 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		ContainerID: t.Container.ID,
 		Engine:      job.Engine.Name(),
 		Database:    job.Engine.Database(t),
+		Image:       &store.ImageRef{Name: t.Container.Image, ID: t.Container.ImageID},
 	}, job.Engine.Extension(), opts)
 	if err != nil {
 		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
@@ -64,12 +65,19 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 
 	started := time.Now()
 	var rec engines.Recorder
-	if err := job.Engine.Dump(ctx, ex, t, multiWriter{pending, &rec}); err != nil {
+	counter := engines.NewCounter(job.Engine.Name(), job.Engine.Database(t)) // what a test-restore compares with
+	defer counter.Abort()
+	if err := job.Engine.Dump(ctx, ex, t, multiWriter{pending, &rec, counter}); err != nil {
 		return Result{}, err
 	}
 	if err := job.Engine.CheckComplete(rec.Head(), rec.Tail()); err != nil {
 		return Result{}, &IncompleteDumpError{fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), rec.Len(), err)}
 	}
+	contents, err := counter.Contents()
+	if err != nil {
+		log.WithError(err).Warn("the archive records no counts: a test-restore will compare with the dump itself")
+	}
+	pending.SetContents(contents)
 	path, meta, err := pending.Commit()
 	if err != nil {
 		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
@@ -79,14 +87,17 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 	return Result{Path: path, Meta: meta}, nil
 }
 
-// multiWriter writes to the archive, then to the recorder (which never fails).
+// multiWriter writes to the archive, then to the recorder and the counter (which
+// never fail).
 type multiWriter struct {
 	archive  *store.Pending
 	recorder *engines.Recorder
+	counter  *engines.Counter
 }
 
 func (m multiWriter) Write(p []byte) (int, error) {
 	n, err := m.archive.Write(p)
 	_, _ = m.recorder.Write(p[:n])
+	_, _ = m.counter.Write(p[:n])
 	return n, err
 }

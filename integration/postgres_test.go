@@ -348,7 +348,7 @@ INSERT INTO zz_filler SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate
 		t.Fatalf("the last row does not start with a digit: %q", slow[digit:lastRow])
 	}
 
-	cmd := exec.Command(storeBinary(t), "restore", archive, "--container", dst)
+	cmd := exec.Command(storeBinary(t), "restore", archive, "--container", dst, "--force") // dst holds a table: the restore must replace it
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

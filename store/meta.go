@@ -31,6 +31,16 @@ type Meta struct {
 	DumpDuration float64       `json:"dump_duration_seconds"`
 	Version      string        `json:"baktainer_version"`
 	File         string        `json:"file"` // the archive's base name
+	// Image is the image the container ran when it was backed up: a test-restore
+	// starts its scratch server from it. Absent in archives of older versions.
+	Image *ImageRef `json:"image,omitempty"`
+	// Contents is what the dump held, counted from the dump stream as it was
+	// written: what a test-restore compares the restored database with. Absent
+	// when the engine does not count, or the stream could not be counted.
+	Contents *Contents `json:"contents,omitempty"`
+	// RestoreVerified records the last test-restore that passed; written by the
+	// agent's scheduled test-restores.
+	RestoreVerified *RestoreVerification `json:"restore_verified,omitempty"`
 }
 
 // EncryptionTag is the metadata's account of encryption: never key material.
@@ -38,6 +48,75 @@ type EncryptionTag struct {
 	Mode       string   `json:"mode"` // "none", "x25519", "ssh", "mixed" (x25519 and ssh) or "passphrase"
 	Recipients []string `json:"recipients,omitempty"`
 }
+
+// ImageRef names an image: as the container named it, and its content ID.
+type ImageRef struct {
+	Name string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+}
+
+// Contents is what a dump held: per database its tables and their rows (SQL
+// engines, SQLite; MongoDB: collections and documents) or its keys (Redis).
+type Contents struct {
+	// Tool says what wrote the dump, as the dump itself says ("pg_dump 15.18",
+	// "RDB version 11"), for messages.
+	Tool      string             `json:"tool,omitempty"`
+	Databases []DatabaseContents `json:"databases"`
+}
+
+// DatabaseContents is one database of a dump.
+type DatabaseContents struct {
+	Name   string      `json:"name"`
+	Tables []TableRows `json:"tables,omitempty"`
+	// Keys and ExpiringKeys count a Redis database's keys (ExpiringKeys of them
+	// have a time to live, so fewer may load after they expire).
+	Keys         int64 `json:"keys,omitempty"`
+	ExpiringKeys int64 `json:"expiring_keys,omitempty"`
+	// Roles are the roles a Postgres dump of one database names (owners,
+	// grantees): they must exist where it is restored.
+	Roles []string `json:"roles,omitempty"`
+}
+
+// TableRows is one table and the rows the dump held for it.
+type TableRows struct {
+	Schema string `json:"schema,omitempty"`
+	Name   string `json:"name"`
+	Rows   int64  `json:"rows"`
+}
+
+// Rows is the number of rows of every table of the database.
+func (d DatabaseContents) Rows() int64 {
+	var n int64
+	for _, t := range d.Tables {
+		n += t.Rows
+	}
+	return n
+}
+
+// Database returns the database named name, if the contents hold it.
+func (c *Contents) Database(name string) (DatabaseContents, bool) {
+	if c == nil {
+		return DatabaseContents{}, false
+	}
+	for _, d := range c.Databases {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return DatabaseContents{}, false
+}
+
+// RestoreVerification is a test-restore that passed.
+type RestoreVerification struct {
+	At       time.Time `json:"at"`
+	Image    string    `json:"image"`
+	Checks   int       `json:"checks"`
+	Duration float64   `json:"duration_seconds"`
+}
+
+// SetContents records what the dump held, for Commit to write into the
+// metadata. Call it after the last Write, before Commit.
+func (p *Pending) SetContents(c *Contents) { p.meta.Contents = c }
 
 // Encrypted reports whether the archive is encrypted.
 func (m Meta) Encrypted() bool { return m.Encryption.Mode != "" && m.Encryption.Mode != "none" }

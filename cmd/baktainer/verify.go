@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/baktainer/baktainer/drill"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/store"
 )
@@ -25,11 +26,22 @@ var errProblems = errors.New("problems found")
 func runVerify(ctx context.Context, env *runEnv, args []string) error {
 	flags := flag.NewFlagSet("verify", flag.ContinueOnError)
 	deep := flags.Bool("deep", false, "also decrypt and decompress each archive and check the dump is complete")
+	var tr testRestoreFlags
+	flags.BoolVar(&tr.restore, "restore", false, "test-restore one archive into a scratch container of its image and check what it restores")
+	flags.StringVar(&tr.image, "image", "", "with --restore: the image to restore into (default: the one the archive records)")
+	flags.DurationVar(&tr.timeout, "timeout", drill.DefaultTimeout, "with --restore: give up (and remove the scratch container) after this long")
+	flags.StringVar(&tr.memory, "memory", "1g", "with --restore: the scratch container's memory limit")
 	var ids identityFlags
 	ids.register(flags)
 	pos, err := parseArgs(flags, args, 1, -1)
 	if err != nil {
 		return err
+	}
+	if tr.restore {
+		if len(pos) != 1 {
+			return fmt.Errorf("%w: --restore test-restores one archive", errUsage)
+		}
+		return runTestRestore(ctx, env, tr, ids, pos[0])
 	}
 	identities, err := ids.load()
 	if err != nil {
