@@ -62,4 +62,8 @@ type Engine interface {
 	// CheckComplete looks at the first and last bytes of a finished dump (see
 	// Recorder) and returns an error when it was cut short or is not this engine's.
 	CheckComplete(head, tail []byte) error
+	// Inspector counts what a dump holds, proves a restore in a scratch server and
+	// surveys a target (inspector.go); where an engine cannot, it says so with
+	// ErrNotSupported.
+	Inspector
 }

@@ -10,19 +10,14 @@ import (
 
 // Registry maps canonical engine names to engines.
 type Registry struct {
-	byName     map[string]Engine
-	inspectors map[string]Inspector
+	byName map[string]Engine
 }
 
 // NewRegistry returns a registry of the given engines.
 func NewRegistry(engines ...Engine) *Registry {
-	r := &Registry{byName: map[string]Engine{}, inspectors: map[string]Inspector{}}
+	r := &Registry{byName: map[string]Engine{}}
 	for _, e := range engines {
 		r.byName[e.Name()] = e
-		// Registered here, once: an engine that can be inspected says so by its type.
-		if in, ok := e.(Inspector); ok {
-			r.inspectors[e.Name()] = in
-		}
 	}
 	return r
 }
