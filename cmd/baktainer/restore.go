@@ -155,9 +155,14 @@ func (j *restoreJob) refuseNonEmpty(ctx context.Context, dc *docker.Client, forc
 	if held == "" || force {
 		return nil
 	}
+	effect := "replaces what the dump holds and leaves the rest mixed in"
+	switch j.eng.Name() {
+	case "sqlite", "redis": // the database file, or the whole dataset, is replaced
+		effect = "replaces all of it"
+	}
 	return fmt.Errorf("refusing to restore %s into container %s, which already holds data: %s. "+
-		"A restore replaces what the dump holds and leaves the rest mixed in; restore into an empty database, or add --force",
-		j.what, j.target.Container.Name, held)
+		"A restore %s; restore into an empty database, or add --force",
+		j.what, j.target.Container.Name, held, effect)
 }
 
 // describeHeld says what a survey found; "" for nothing.
