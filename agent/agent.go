@@ -17,7 +17,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/baktainer/baktainer/config"
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/notify"
 	"github.com/baktainer/baktainer/store"
@@ -25,7 +24,7 @@ import (
 
 // Deps are what the agent works with. Zero fields get the standalone defaults.
 type Deps struct {
-	Docker       *docker.Client    // nil: docker.Dial("") (DOCKER_HOST)
+	Docker       Docker            // required: the caller dials (docker.Dial)
 	Engines      *engines.Registry // nil: engines.Default()
 	Destinations Destinations      // nil: Directory{cfg.BackupDir}
 	Observers    []Observer        // besides the history and the notifier
@@ -37,7 +36,7 @@ type Deps struct {
 // HTTP server and observers, then Run it once.
 type Agent struct {
 	cfg      config.Config
-	dc       *docker.Client
+	dc       Docker
 	engines  *engines.Registry
 	dests    Destinations
 	log      *logrus.Entry
@@ -74,6 +73,9 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	if cfg.Threads < 1 || cfg.Location == nil || cfg.Schedule == "" || cfg.StateDir == "" {
 		return nil, errors.New("agent: configuration not loaded (use config.Load)")
 	}
+	if deps.Docker == nil {
+		return nil, errors.New("agent: no Docker client (Deps.Docker; docker.Dial makes one)")
+	}
 	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log, started: time.Now(),
 		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads),
 		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}, ignored: map[string]bool{}}
@@ -81,13 +83,6 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		a.log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	a.log = a.log.WithField("component", "agent")
-	if a.dc == nil {
-		dc, err := docker.Dial("")
-		if err != nil {
-			return nil, err
-		}
-		a.dc = dc
-	}
 	if a.engines == nil {
 		a.engines = engines.Default()
 	}
@@ -123,7 +118,7 @@ func (a *Agent) Server() *Server { return a.server }
 func (a *Agent) History() *History { return a.history }
 
 // Docker returns the agent's Docker client.
-func (a *Agent) Docker() *docker.Client { return a.dc }
+func (a *Agent) Docker() Docker { return a.dc }
 
 // Destinations returns where the agent writes archives.
 func (a *Agent) Destinations() Destinations { return a.dests }

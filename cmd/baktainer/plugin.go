@@ -19,6 +19,7 @@ import (
 
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/plugin"
 	"github.com/baktainer/baktainer/version"
 )
@@ -100,9 +101,14 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log 
 	if err != nil {
 		return nil, nil, err
 	}
-	// Docker is nil: DOCKER_HOST, else /var/run/docker.sock, where config.json
-	// mounts the docker-socket setting's source.
+	// DOCKER_HOST, else /var/run/docker.sock, where config.json mounts the
+	// docker-socket setting's source.
+	dc, err := docker.Dial("")
+	if err != nil {
+		return nil, nil, err
+	}
 	a, err := agent.New(cfg, agent.Deps{
+		Docker:       dc,
 		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume},
 		Log:          log,
 	})
