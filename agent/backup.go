@@ -28,12 +28,13 @@ type Result struct {
 	Meta store.Meta
 }
 
-// Name is the backup's name: the baktainer.name label, else the container name.
-func (j Job) Name() string {
-	if j.Target.Spec.Name != "" {
-		return j.Target.Spec.Name
+// BackupName is the name t's archives are filed under: its baktainer.name
+// label, else its container's name. It is the one place the name is derived.
+func BackupName(t engines.Target) string {
+	if t.Spec.Name != "" {
+		return t.Spec.Name
 	}
-	return j.Target.Container.Name
+	return t.Container.Name
 }
 
 // RunBackup dumps the job's database inside its container and streams the dump into
@@ -51,7 +52,7 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		opts.Compression = store.Compression(t.Spec.Compress)
 	}
 	pending, err := store.Create(job.Root, store.Meta{
-		Name:        job.Name(),
+		Name:        BackupName(t),
 		Container:   t.Container.Name,
 		ContainerID: t.Container.ID,
 		Engine:      job.Engine.Name(),
