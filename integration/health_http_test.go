@@ -19,6 +19,7 @@ import (
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/integration/rig"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/server"
 )
 
 // get fetches url with an optional bearer token and returns status and body.
@@ -125,9 +126,8 @@ func TestHealthWithoutTheTokenSaysStatusAndCountsOnly(t *testing.T) {
 func TestHTTPServerBoundsClients(t *testing.T) {
 	dc := rig.Docker(t)
 	t.Run("slow requests are cut off", func(t *testing.T) {
-		ta := startAgentWith(t, agent.Deps{Docker: dc, HTTP: &agent.HTTPLimits{MaxConns: 4,
-			ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: 2 * time.Second}},
-			rig.RunID(), map[string]string{"BT_CRON": "@daily"})
+		ta := startAgentWith(t, agent.Deps{Docker: dc}, rig.RunID(), map[string]string{"BT_CRON": "@daily"}, server.HTTPLimits{MaxConns: 4,
+			ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: 2 * time.Second})
 		addr := strings.TrimPrefix(ta.url, "http://")
 		for _, tc := range []struct{ name, request string }{
 			{"headers never end", "GET /health HTTP/1.1\r\nHost: " + addr + "\r\nX-Slow: 1\r\n"},
@@ -152,9 +152,8 @@ func TestHTTPServerBoundsClients(t *testing.T) {
 		}
 	})
 	t.Run("connections past the limit wait", func(t *testing.T) {
-		ta := startAgentWith(t, agent.Deps{Docker: dc, HTTP: &agent.HTTPLimits{MaxConns: 2,
-			ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: time.Minute}},
-			rig.RunID(), map[string]string{"BT_CRON": "@daily"})
+		ta := startAgentWith(t, agent.Deps{Docker: dc}, rig.RunID(), map[string]string{"BT_CRON": "@daily"}, server.HTTPLimits{MaxConns: 2,
+			ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: time.Minute})
 		addr := strings.TrimPrefix(ta.url, "http://")
 		var held []net.Conn
 		for range 2 {

@@ -30,10 +30,11 @@ func runAgent(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	addSettingsCheck(a, cfg)
-	if err := attachWeb(a); err != nil {
+	tasks, _, err := agentTasks(a, cfg, env.log)
+	if err != nil {
 		return err
 	}
-	return a.Run(ctx)
+	return runTasks(ctx, tasks)
 }
 
 // addSettingsCheck makes /health report the BT_* variables baktainer ignores
