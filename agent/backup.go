@@ -1,11 +1,8 @@
-// Package agent finds the containers to back up and runs their backups: discovery,
-// and (in later files) scheduling, workers and the HTTP API.
 package agent
 
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -63,20 +60,19 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 	}
 	defer pending.Abort() // no-op after a successful Commit
 
-	started := time.Now()
 	var rec engines.Recorder
 	if err := job.Engine.Dump(ctx, ex, t, multiWriter{pending, &rec}); err != nil {
 		return Result{}, err
 	}
 	if err := job.Engine.CheckComplete(rec.Head(), rec.Tail()); err != nil {
-		return Result{}, &IncompleteDumpError{fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), rec.Len(), err)}
+		return Result{}, &IncompleteDumpError{fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), pending.DumpSize(), err)}
 	}
 	path, meta, err := pending.Commit()
 	if err != nil {
 		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
 	}
 	log.WithFields(logrus.Fields{"archive": path, "size": meta.Size, "dump_size": meta.DumpSize,
-		"seconds": time.Since(started).Seconds()}).Info("backup complete")
+		"seconds": meta.DumpDuration}).Info("backup complete")
 	return Result{Path: path, Meta: meta}, nil
 }
 
