@@ -124,7 +124,9 @@ func (a *Agent) execute(ctx context.Context, keys []string, att Attempt) {
 	if att.Outcome == Failed {
 		log.WithFields(logrus.Fields{"error_kind": att.ErrorKind, "tries": att.Tries}).Errorf("backup failed: %s", att.Error)
 	}
-	a.update(att)
+	// The observers (the history among them) hear the outcome first; the
+	// attempt shows as final only once release has freed its target, so a
+	// client that sees the outcome may ask for the next backup at once.
 	a.obs.finished(att)
 }
 
