@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/agent/fakedocker"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
@@ -57,22 +57,16 @@ func TestDeadline(t *testing.T) {
 }
 
 // testAgent is an agent that is never Run: its table, history and destinations
-// are set up by the test. Docker points at a socket nobody listens on.
+// are set up by the test. Its Docker engine does not answer.
 func testAgent(t *testing.T, env map[string]string) *Agent {
 	t.Helper()
-	dir := t.TempDir()
-	vars := map[string]string{"BT_BACKUP_DIR": dir, "BT_CRON": "@every 1m", "BT_BACKUP_TIMEOUT": "10s", "BT_BACKUP_RETRIES": "0"}
+	vars := map[string]string{"BT_CRON": "@every 1m"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := config.Load(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := docker.Dial("unix://" + filepath.Join(dir, "no-docker.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t, vars)
+	dc := fakedocker.New()
+	dc.SetDown(true)
 	a, err := New(cfg, Deps{Docker: dc, Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)

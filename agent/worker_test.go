@@ -313,9 +313,10 @@ func TestScheduledRunsAndSkips(t *testing.T) {
 	})
 	r.start("db", labels.Schedule, "@every 1s")
 	s := r.registered("db")
-	// The scheduler's own next run: @every counts whole seconds from the registration.
-	if !s.NextRun.After(s.Registered.Truncate(time.Second)) || s.NextRun.After(s.Registered.Add(time.Second)) {
-		t.Errorf("next run %s; want within a second after the registration %s", s.NextRun, s.Registered)
+	// The scheduler's own next run: @every counts whole seconds from when the
+	// scheduler took the entry, just after the registration.
+	if !s.NextRun.After(s.Registered.Truncate(time.Second)) || s.NextRun.After(s.Registered.Add(2*time.Second)) {
+		t.Errorf("next run %s; want a second or so after the registration %s", s.NextRun, s.Registered)
 	}
 	r.waitFor("the skipped run's warning", func() bool { return r.seen.warned("db", "scheduled backup skipped") })
 	close(gate)
