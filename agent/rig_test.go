@@ -111,6 +111,17 @@ func startRig(t *testing.T, env map[string]string, dc *fakedocker.Engine, deps .
 	return r
 }
 
+// startWithTarget runs an agent with the settings env and one target, db,
+// labelled with extra, whose dumps are complete.
+func startWithTarget(t *testing.T, env map[string]string, extra ...string) *rig {
+	t.Helper()
+	r := startRig(t, env, nil)
+	r.docker.OnExec(writes(goodDump, nil))
+	r.start("db", extra...)
+	r.registered("db")
+	return r
+}
+
 // runRig is startRig without waiting for Docker.
 func runRig(t *testing.T, env map[string]string, dc *fakedocker.Engine, deps ...Deps) *rig {
 	t.Helper()
@@ -254,34 +265,21 @@ var (
 
 func newRecorder() *recorder { return &recorder{} }
 
-func (o *recorder) BackupStarted(a Attempt) {
+// locked runs f holding the recorder's lock: observers are called concurrently.
+func (o *recorder) locked(f func()) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.started = append(o.started, a)
+	f()
 }
 
-func (o *recorder) BackupFinished(a Attempt) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.finished = append(o.finished, a)
-}
-
-func (o *recorder) Warning(w Warning) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.warnings = append(o.warnings, w)
-}
-
+func (o *recorder) BackupStarted(a Attempt)  { o.locked(func() { o.started = append(o.started, a) }) }
+func (o *recorder) BackupFinished(a Attempt) { o.locked(func() { o.finished = append(o.finished, a) }) }
+func (o *recorder) Warning(w Warning)        { o.locked(func() { o.warnings = append(o.warnings, w) }) }
 func (o *recorder) TargetRegistered(t TargetStatus) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.registered = append(o.registered, t)
+	o.locked(func() { o.registered = append(o.registered, t) })
 }
-
 func (o *recorder) TargetRemoved(t TargetStatus) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.removed = append(o.removed, t)
+	o.locked(func() { o.removed = append(o.removed, t) })
 }
 
 // warned reports whether a warning about container says all of says.
@@ -301,6 +299,13 @@ func (o *recorder) warned(container string, says ...string) bool {
 		}
 	}
 	return false
+}
+
+// firstFinished waits for the first finished attempt of a backup name.
+func (r *rig) firstFinished(name string) Attempt {
+	r.t.Helper()
+	r.waitFor("a finished attempt of "+name, func() bool { return len(r.seen.finishedOf(name)) > 0 })
+	return r.seen.finishedOf(name)[0]
 }
 
 // finishedOf returns the finished attempts of a backup name, in order.

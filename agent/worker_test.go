@@ -126,10 +126,11 @@ func TestTriesSeeTheContainerAsItIsNow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := startRig(t, map[string]string{"BT_BACKUP_RETRIES": "3"}, nil)
-			r.docker.OnExec(writes(goodDump, nil))
-			c := r.start("db")
-			r.registered("db")
+			r := startWithTarget(t, map[string]string{"BT_BACKUP_RETRIES": "3"})
+			c, err := r.docker.Inspect(t.Context(), "db")
+			if err != nil {
+				t.Fatal(err)
+			}
 			tc.change(r.docker, c)
 			att := r.runNow(c.ID)
 			if att.Outcome != Failed || att.ErrorKind != tc.kind || att.Tries != 1 {
@@ -320,8 +321,7 @@ func TestScheduledRunsAndSkips(t *testing.T) {
 	}
 	r.waitFor("the skipped run's warning", func() bool { return r.seen.warned("db", "scheduled backup skipped") })
 	close(gate)
-	r.waitFor("a scheduled backup", func() bool { return len(r.seen.finishedOf("db")) > 0 })
-	if att := r.seen.finishedOf("db")[0]; att.Trigger != TriggerSchedule || att.Outcome != Succeeded {
+	if att := r.firstFinished("db"); att.Trigger != TriggerSchedule || att.Outcome != Succeeded {
 		t.Errorf("scheduled attempt: %+v", att)
 	}
 }
@@ -329,11 +329,8 @@ func TestScheduledRunsAndSkips(t *testing.T) {
 // baktainer.backup.on_start backs a container up as soon as it is registered.
 func TestOnStart(t *testing.T) {
 	t.Parallel()
-	r := startRig(t, nil, nil)
-	r.docker.OnExec(writes(goodDump, nil))
-	r.start("db", labels.OnStart, "true")
-	r.waitFor("the on_start backup", func() bool { return len(r.seen.finishedOf("db")) == 1 })
-	if att := r.seen.finishedOf("db")[0]; att.Trigger != TriggerOnStart || att.Outcome != Succeeded {
+	r := startWithTarget(t, nil, labels.OnStart, "true")
+	if att := r.firstFinished("db"); att.Trigger != TriggerOnStart || att.Outcome != Succeeded {
 		t.Errorf("on_start attempt: %+v", att)
 	}
 }
@@ -341,10 +338,7 @@ func TestOnStart(t *testing.T) {
 // Retention runs after a success, and counts what it removed.
 func TestRetentionAfterASuccess(t *testing.T) {
 	t.Parallel()
-	r := startRig(t, nil, nil)
-	r.docker.OnExec(writes(goodDump, nil))
-	r.start("db", labels.KeepCount, "1")
-	r.registered("db")
+	r := startWithTarget(t, nil, labels.KeepCount, "1")
 	first := r.runNow("db")
 	time.Sleep(1100 * time.Millisecond) // archives are named to the second
 	second := r.runNow("db")
