@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,9 +17,11 @@ import (
 )
 
 // A FIFO named like an archive's metadata sidecar in a destination (anything that
-// mounts the destination can plant one) blocks whoever opens it. /health never
-// waits for the destinations' listing, and /status waits a moment and then
-// answers with what it has: neither hangs, however often it is asked.
+// mounts the destination can plant one) blocks whoever opens it. The store opens
+// only regular files, so the listing does not block and the planted archive is
+// not counted; /health and /status answer, however often they are asked. (That
+// /status does not wait on a listing that does block is the agent's unit test
+// TestInventoryNeverWaitsOnABlockedListing.)
 func TestHealthAndStatusAnswerPastAFIFO(t *testing.T) {
 	dc := rig.Docker(t)
 	ta := startAgent(t, dc, rig.RunID(), map[string]string{"BT_CRON": "@daily"}, nil)
@@ -59,8 +60,8 @@ func TestHealthAndStatusAnswerPastAFIFO(t *testing.T) {
 			if err := json.Unmarshal(b, &st); err != nil {
 				t.Fatalf("/status: %v: %s", err, b)
 			}
-			if len(st.Destinations) != 1 || !strings.Contains(st.Destinations[0].Error, "listing") {
-				t.Errorf("/status destinations %+v: want the unfinished listing said", st.Destinations)
+			if len(st.Destinations) != 1 || st.Destinations[0].Root != ta.dir || st.Destinations[0].Error != "" || st.Destinations[0].Archives != 0 {
+				t.Errorf("/status destinations %+v: want %s listed completely, without the planted archive", st.Destinations, ta.dir)
 			}
 		}
 	}
