@@ -33,6 +33,8 @@ const (
 	goodDump  = dumpBegin + "some rows\n" + dumpEnd
 )
 
+var _ Docker = (*fakedocker.Engine)(nil)
+
 // testEngine dumps by running "dump" in the container, the password in the
 // exec environment, as a real engine does.
 type testEngine struct{}
