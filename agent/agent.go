@@ -1,9 +1,10 @@
 // Package agent is baktainer's always-on part: it discovers labelled containers
 // (a list at start, then the Docker events stream, resynced after every
 // reconnect), schedules their backups, runs them on a bounded pool of workers (at
-// most one per container), records every attempt, and serves an HTTP API. It is a
-// library: the standalone command and the managed plugin both start it with New
-// and Run.
+// most one per container), records every attempt, and reports on it all (targets,
+// attempts, health, status) to whoever reads it: package server serves that over
+// HTTP. It is a library: the standalone command and the managed plugin both start
+// it with New and Run.
 package agent
 
 import (
@@ -17,7 +18,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/baktainer/baktainer/config"
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/notify"
 	"github.com/baktainer/baktainer/store"
@@ -25,25 +25,23 @@ import (
 
 // Deps are what the agent works with. Zero fields get the standalone defaults.
 type Deps struct {
-	Docker       *docker.Client    // nil: docker.Dial("") (DOCKER_HOST)
+	Docker       Docker            // required: the caller dials (docker.Dial)
 	Engines      *engines.Registry // nil: engines.Default()
 	Destinations Destinations      // nil: Directory{cfg.BackupDir}
 	Observers    []Observer        // besides the history and the notifier
 	Log          *logrus.Entry     // nil: logrus' standard logger
-	HTTP         *HTTPLimits       // nil: DefaultHTTPLimits()
 }
 
-// Agent discovers, schedules and runs backups. Create it with New, extend its
-// HTTP server and observers, then Run it once.
+// Agent discovers, schedules and runs backups. Create it with New, add observers
+// and health checks, then Run it once.
 type Agent struct {
 	cfg      config.Config
-	dc       *docker.Client
+	dc       Docker
 	engines  *engines.Registry
 	dests    Destinations
 	log      *logrus.Entry
 	obs      observers
 	notifier *notify.Notifier
-	server   *Server
 	targets  targets
 	ready    chan struct{}
 
@@ -53,11 +51,11 @@ type Agent struct {
 	started   time.Time  // when New made the agent: its uptime
 	inventory *inventory // the destinations' archives and free space, cached
 
-	runCtx  context.Context
 	slots   chan struct{} // one per BT_THREADS
 	running sync.WaitGroup
 
 	mu        sync.Mutex
+	runCtx    context.Context     // set by Run: what attempts run under; nil before
 	busy      map[string]string   // "id:<container>" and "name:<backup name>" → attempt ID
 	active    map[string]*Attempt // queued and running attempts
 	secrets   map[string][]string // per attempt, to scrub its errors
@@ -74,6 +72,9 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	if cfg.Threads < 1 || cfg.Location == nil || cfg.Schedule == "" || cfg.StateDir == "" {
 		return nil, errors.New("agent: configuration not loaded (use config.Load)")
 	}
+	if deps.Docker == nil {
+		return nil, errors.New("agent: no Docker client (Deps.Docker; docker.Dial makes one)")
+	}
 	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log, started: time.Now(),
 		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads),
 		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}, ignored: map[string]bool{}}
@@ -81,13 +82,6 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		a.log = logrus.NewEntry(logrus.StandardLogger())
 	}
 	a.log = a.log.WithField("component", "agent")
-	if a.dc == nil {
-		dc, err := docker.Dial("")
-		if err != nil {
-			return nil, err
-		}
-		a.dc = dc
-	}
 	if a.engines == nil {
 		a.engines = engines.Default()
 	}
@@ -102,12 +96,6 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	a.notifier = n
 	a.targets = targets{byID: map[string]*entry{}, loc: cfg.Location, defSpec: cfg.Schedule,
 		cron: cron.New(cron.WithLocation(cfg.Location), cron.WithLogger(cron.DiscardLogger))}
-	lim := DefaultHTTPLimits()
-	if deps.HTTP != nil {
-		lim = *deps.HTTP
-	}
-	a.server = newServer(cfg.Server, lim, a.log)
-	a.routes(a.server)
 	a.obs.add(notifyObserver{n}, a.inventory)
 	a.obs.add(deps.Observers...)
 	return a, nil
@@ -116,14 +104,8 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 // AddObserver subscribes o to backup events; call it before Run.
 func (a *Agent) AddObserver(o Observer) { a.obs.add(o) }
 
-// Server returns the HTTP server, to add endpoints before Run.
-func (a *Agent) Server() *Server { return a.server }
-
 // History returns the attempt history; nil before Run is ready.
 func (a *Agent) History() *History { return a.history }
-
-// Docker returns the agent's Docker client.
-func (a *Agent) Docker() *docker.Client { return a.dc }
 
 // Destinations returns where the agent writes archives.
 func (a *Agent) Destinations() Destinations { return a.dests }
@@ -131,8 +113,8 @@ func (a *Agent) Destinations() Destinations { return a.dests }
 // Config returns the agent's configuration.
 func (a *Agent) Config() config.Config { return a.cfg }
 
-// Ready is closed once Run has opened the history, cleaned the destinations and
-// (when enabled) started listening.
+// Ready is closed once Run has opened the history and cleaned the destinations:
+// from then on every method answers from the running agent.
 func (a *Agent) Ready() <-chan struct{} { return a.ready }
 
 // Run runs the agent until ctx ends. Backups in flight are then cancelled and
@@ -155,15 +137,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer wg.Wait()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	a.mu.Lock()
 	a.runCtx = runCtx
-	if a.cfg.Server.Enabled {
-		ln, err := a.server.listen(ctx)
-		if err != nil {
-			return err
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); a.server.serve(runCtx, ln) }()
-	}
+	a.mu.Unlock()
 	wg.Add(1)
 	go func() { defer wg.Done(); a.notifier.Run(runCtx) }()
 	a.targets.cron.Start()

@@ -1,11 +1,8 @@
-// Package agent finds the containers to back up and runs their backups: discovery,
-// and (in later files) scheduling, workers and the HTTP API.
 package agent
 
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -28,12 +25,13 @@ type Result struct {
 	Meta store.Meta
 }
 
-// Name is the backup's name: the baktainer.name label, else the container name.
-func (j Job) Name() string {
-	if j.Target.Spec.Name != "" {
-		return j.Target.Spec.Name
+// BackupName is the name t's archives are filed under: its baktainer.name
+// label, else its container's name. It is the one place the name is derived.
+func BackupName(t engines.Target) string {
+	if t.Spec.Name != "" {
+		return t.Spec.Name
 	}
-	return j.Target.Container.Name
+	return t.Container.Name
 }
 
 // RunBackup dumps the job's database inside its container and streams the dump into
@@ -51,7 +49,7 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		opts.Compression = store.Compression(t.Spec.Compress)
 	}
 	pending, err := store.Create(job.Root, store.Meta{
-		Name:        job.Name(),
+		Name:        BackupName(t),
 		Container:   t.Container.Name,
 		ContainerID: t.Container.ID,
 		Engine:      job.Engine.Name(),
@@ -63,7 +61,6 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 	}
 	defer pending.Abort() // no-op after a successful Commit
 
-	started := time.Now()
 	var rec engines.Recorder
 	counter := engines.NewCounter(job.Engine.Name(), job.Engine.Database(t)) // what a test-restore compares with
 	defer counter.Abort()
@@ -71,7 +68,7 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		return Result{}, err
 	}
 	if err := job.Engine.CheckComplete(rec.Head(), rec.Tail()); err != nil {
-		return Result{}, &IncompleteDumpError{fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), rec.Len(), err)}
+		return Result{}, &IncompleteDumpError{fmt.Errorf("container %s: %s dump of %d bytes rejected: %w", t.Container.Name, job.Engine.Name(), pending.DumpSize(), err)}
 	}
 	contents, err := counter.Contents()
 	if err != nil {
@@ -83,7 +80,7 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
 	}
 	log.WithFields(logrus.Fields{"archive": path, "size": meta.Size, "dump_size": meta.DumpSize,
-		"seconds": time.Since(started).Seconds()}).Info("backup complete")
+		"seconds": meta.DumpDuration}).Info("backup complete")
 	return Result{Path: path, Meta: meta}, nil
 }
 

@@ -8,17 +8,23 @@ import (
 
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/store"
 )
 
-// Destinations decides where each target's archives go. Standalone mode uses one
-// directory (Directory); the managed plugin routes each target to a backup volume
-// (baktainer.volume, else its default volume).
+// Destinations decides where each target's archives go and with which settings:
+// one interface for every kind of destination, with nothing optional a caller
+// would have to type-assert for. Standalone mode uses one directory (Directory);
+// the managed plugin routes each target to a backup volume (baktainer.volume,
+// else its default volume). An off-host copy (issue #16: S3) rides on an opened
+// destination as its Offsite.
 type Destinations interface {
-	// Root returns the directory archives of t are written under, as
-	// <root>/<name>/<date>/...; it may create what it needs (a default volume on
-	// first use). The error names the target's container and label when they are
-	// at fault.
-	Root(ctx context.Context, t engines.Target) (string, error)
+	// Open returns where t's next archive goes and with which settings, and
+	// holds the destination until the Destination's Release is called (after
+	// the archive is committed and retention applied): a held backup volume is
+	// not removed. It may create what it needs (the directory, a default volume
+	// on first use). The error names t's container, and the label when that is
+	// at fault; on error nothing is held.
+	Open(ctx context.Context, t engines.Target) (Destination, error)
 	// Describe says where t's archives would go, for plans and status, without
 	// creating anything (e.g. "volume pgdata" or a directory path).
 	Describe(t engines.Target) string
@@ -28,30 +34,61 @@ type Destinations interface {
 	// when they cannot be written there (a volume that does not exist and will
 	// not be created). The name is given even with the error.
 	Locate(ctx context.Context, t engines.Target) (string, error)
-	// Roots lists every root that exists now: the agent cleans up crashed writers'
-	// leftovers in each at start, and status reports on them.
+	// Roots lists every root that exists now: the agent cleans up crashed
+	// writers' leftovers in each at start, and status reports on them.
 	Roots(ctx context.Context) ([]string, error)
 }
 
+// Destination is an opened destination of one backup.
+type Destination struct {
+	// Root is the directory the archive goes under, as <root>/<name>/<date>/....
+	Root string
+	// Retention overrides BT_RETENTION_* for the archives here; the target's
+	// own baktainer.retention.* labels win over it. Nil fields are not set.
+	Retention labels.Retention
+	// Encryption, when not nil, replaces BT_ENCRYPTION_* for the archives here.
+	Encryption *store.Encryption
+	// Offsite, when not nil, is where the archives written here are copied off
+	// the host once committed. No destination sets it yet and the agent does
+	// not copy yet: issue #16 wires it.
+	Offsite Offsite
+	// Release ends the hold Open took; nil when Open held nothing.
+	Release func()
+}
+
+// Offsite copies committed archives off the host (issue #16: an S3 bucket and
+// prefix per destination, the credentials from BT_S3_*).
+type Offsite interface {
+	// Copy uploads the committed archive at path with its sidecars (the
+	// sidecars last: their presence marks a complete copy) and returns once the
+	// remote copy is verified against the archive's SHA-256. The local archive
+	// is never touched.
+	Copy(ctx context.Context, path string) error
+	// String names where the copies go, without credentials, for logs and status.
+	String() string
+}
+
 // Directory is the standalone destination: every archive under one directory
-// (BT_BACKUP_DIR). The baktainer.volume label has no meaning here.
+// (BT_BACKUP_DIR), with the agent's own settings. The baktainer.volume label has
+// no meaning here.
 type Directory struct {
 	Dir string
 }
 
 var _ Destinations = Directory{}
 
-// Root implements Destinations.
-func (d Directory) Root(_ context.Context, t engines.Target) (string, error) {
+// Open implements Destinations: the directory, created when missing. Nothing
+// is held.
+func (d Directory) Open(_ context.Context, _ engines.Target) (Destination, error) {
 	if err := os.MkdirAll(d.Dir, 0o750); err != nil {
-		return "", fmt.Errorf("backup directory %s: %w", d.Dir, err)
+		return Destination{}, fmt.Errorf("backup directory %s: %w", d.Dir, err)
 	}
-	return d.Dir, nil
+	return Destination{Root: d.Dir}, nil
 }
 
 // Describe implements Destinations.
 func (d Directory) Describe(t engines.Target) string {
-	where := filepath.Join(d.Dir, backupName(t))
+	where := filepath.Join(d.Dir, BackupName(t))
 	if t.Spec.Volume != "" {
 		where += fmt.Sprintf(" (label %s=%s ignored outside the plugin)", labels.Volume, t.Spec.Volume)
 	}
@@ -65,10 +102,32 @@ func (d Directory) Locate(context.Context, engines.Target) (string, error) { ret
 // Roots implements Destinations.
 func (d Directory) Roots(context.Context) ([]string, error) { return []string{d.Dir}, nil }
 
-// backupName is the name archives of t are filed under.
-func backupName(t engines.Target) string {
-	if t.Spec.Name != "" {
-		return t.Spec.Name
+// open opens t's destination; its Release is never nil.
+func (a *Agent) open(ctx context.Context, t engines.Target) (Destination, error) {
+	d, err := a.dests.Open(ctx, t)
+	if err != nil {
+		if d.Release != nil { // a careless implementation: hold nothing on error
+			d.Release()
+		}
+		return Destination{}, err
 	}
-	return t.Container.Name
+	if d.Release == nil {
+		d.Release = func() {}
+	}
+	return d, nil
+}
+
+// options are the store options of an archive written to d.
+func (a *Agent) options(d Destination) store.Options {
+	opts := store.Options{Compression: a.cfg.Compression, Level: a.cfg.CompressionLevel, Encryption: a.cfg.Encryption}
+	if d.Encryption != nil {
+		opts.Encryption = *d.Encryption
+	}
+	return opts
+}
+
+// policy is the retention of t's archives in d: the agent's, then the
+// destination's overrides, then the target's labels.
+func (a *Agent) policy(d Destination, t engines.Target) store.Policy {
+	return a.cfg.Policy(d.Retention, t.Spec.Retention)
 }

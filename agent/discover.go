@@ -15,7 +15,7 @@ const BackupLabel = labels.Backup + "=true"
 
 // Resolve inspects one container and turns its labels into a target and its engine.
 // Every label problem is reported, each naming the container and the label.
-func Resolve(ctx context.Context, dc *docker.Client, reg *engines.Registry, nameOrID string) (engines.Target, engines.Engine, error) {
+func Resolve(ctx context.Context, dc Docker, reg *engines.Registry, nameOrID string) (engines.Target, engines.Engine, error) {
 	c, err := dc.Inspect(ctx, nameOrID)
 	if err != nil {
 		return engines.Target{}, nil, err
@@ -65,6 +65,6 @@ func resolveContainer(c docker.Container, reg *engines.Registry) (engines.Target
 
 // ListTargets returns the running containers labelled baktainer.backup=true, plus
 // any extra label selectors (used to scope an agent, e.g. to one test run).
-func ListTargets(ctx context.Context, dc *docker.Client, selectors ...string) ([]docker.Container, error) {
+func ListTargets(ctx context.Context, dc Docker, selectors ...string) ([]docker.Container, error) {
 	return dc.ListRunning(ctx, append([]string{BackupLabel}, selectors...)...)
 }

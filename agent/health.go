@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -117,20 +116,6 @@ func NewHealth(checks []CheckResult, now time.Time) Health {
 		}
 	}
 	return h
-}
-
-// ServeHealth writes h as /health does: 200 when ok, else 503; to a client that
-// is not authorized (see Server.Authorized) only h's Summary.
-func ServeHealth(w http.ResponseWriter, h Health, authorized bool) {
-	status := http.StatusOK
-	if !h.OK() {
-		status = http.StatusServiceUnavailable
-	}
-	if !authorized {
-		writeJSON(w, status, h.Summary())
-		return
-	}
-	writeJSON(w, status, h)
 }
 
 func (a *Agent) dockerChecks(ctx context.Context) []CheckResult {
@@ -300,12 +285,4 @@ func (a *Agent) grace() time.Duration {
 		g += retryDelay(a.cfg.RetryDelay, try)
 	}
 	return g
-}
-
-// serveHealth answers /health: 200 when healthy, 503 with the reasons otherwise
-// (without the API token, when one is set: status and counts only).
-func (a *Agent) serveHealth(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-	defer cancel()
-	ServeHealth(w, a.Health(ctx), a.server.Authorized(r))
 }

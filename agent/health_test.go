@@ -2,15 +2,13 @@ package agent
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/agent/fakedocker"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
@@ -59,22 +57,16 @@ func TestDeadline(t *testing.T) {
 }
 
 // testAgent is an agent that is never Run: its table, history and destinations
-// are set up by the test. Docker points at a socket nobody listens on.
+// are set up by the test. Its Docker engine does not answer.
 func testAgent(t *testing.T, env map[string]string) *Agent {
 	t.Helper()
-	dir := t.TempDir()
-	vars := map[string]string{"BT_BACKUP_DIR": dir, "BT_CRON": "@every 1m", "BT_BACKUP_TIMEOUT": "10s", "BT_BACKUP_RETRIES": "0"}
+	vars := map[string]string{"BT_CRON": "@every 1m"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := config.Load(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc, err := docker.Dial("unix://" + filepath.Join(dir, "no-docker.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testConfig(t, vars)
+	dc := fakedocker.New()
+	dc.SetDown(true)
 	a, err := New(cfg, Deps{Docker: dc, Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
@@ -231,42 +223,5 @@ func TestProbeWritableLeavesNothingAndCleanupReachesIt(t *testing.T) {
 	cleaned, err := store.Cleanup(context.Background(), dir)
 	if err != nil || len(cleaned.Removed) != 1 || cleaned.Removed[0] != left {
 		t.Errorf("store.Cleanup = %v, %v; want the probe removed", cleaned, err)
-	}
-}
-
-func TestGuardBrowsers(t *testing.T) {
-	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	for _, tc := range []struct {
-		name    string
-		token   string
-		method  string
-		host    string
-		headers map[string]string
-		want    int
-	}{
-		{"curl, no token, host name", "", "POST", "baktainer:8080", nil, 204},
-		{"browser same-origin by IP", "", "POST", "127.0.0.1:8080", map[string]string{"Origin": "http://127.0.0.1:8080", "Sec-Fetch-Site": "same-origin"}, 204},
-		{"browser by localhost", "", "GET", "localhost:8080", map[string]string{"Sec-Fetch-Site": "none"}, 204},
-		{"browser by IPv6", "", "POST", "[::1]:8080", map[string]string{"Origin": "http://[::1]:8080", "Sec-Fetch-Site": "same-origin"}, 204},
-		{"rebound host name, no token", "", "POST", "evil.example:8080", map[string]string{"Origin": "http://evil.example:8080", "Sec-Fetch-Site": "same-origin"}, 403},
-		{"rebound host name, reading", "", "GET", "evil.example:8080", map[string]string{"Sec-Fetch-Site": "same-origin"}, 403},
-		{"cross-site POST, no token", "", "POST", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
-		{"cross-site POST, token", "0123456789abcdef", "POST", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, 403},
-		{"cross-site POST, old browser (Origin only)", "", "POST", "127.0.0.1:8080", map[string]string{"Origin": "http://evil.example"}, 403},
-		{"host name with a token", "0123456789abcdef", "POST", "backups.example.com", map[string]string{"Origin": "https://backups.example.com", "Sec-Fetch-Site": "same-origin"}, 204},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			h := guardBrowsers(config.Server{APIToken: tc.token}, ok)
-			r := httptest.NewRequest(tc.method, "http://"+tc.host+"/api/v1/backups", strings.NewReader("{}"))
-			r.Host = tc.host
-			for k, v := range tc.headers {
-				r.Header.Set(k, v)
-			}
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code != tc.want {
-				t.Errorf("HTTP %d, want %d: %s", w.Code, tc.want, w.Body)
-			}
-		})
 	}
 }

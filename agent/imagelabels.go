@@ -21,7 +21,7 @@ const labelPrefix = "baktainer."
 // merges an image's labels into its containers, and keeps no record of which is
 // which), and the names of the labels it took away. An image that cannot be
 // inspected is an error: its labels cannot be told from the container's.
-func ContainerOwnLabels(ctx context.Context, dc *docker.Client, c docker.Container) (docker.Container, []string, error) {
+func ContainerOwnLabels(ctx context.Context, dc Docker, c docker.Container) (docker.Container, []string, error) {
 	imageLabels, err := dc.ImageLabels(ctx, c.ImageID)
 	if err != nil {
 		return c, nil, fmt.Errorf("container %s: cannot tell its own labels from its image's: %w", c.Name, err)

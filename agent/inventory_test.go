@@ -28,6 +28,7 @@ func (s *stallingDestinations) Roots(ctx context.Context) ([]string, error) {
 // A listing that blocks holds no reader past inventoryWait, and no lock: readers
 // get the last complete listing (or none) with a note, and one listing runs at a time.
 func TestInventoryNeverWaitsOnABlockedListing(t *testing.T) {
+	t.Parallel()
 	dests := &stallingDestinations{Directory: Directory{Dir: t.TempDir()}, release: make(chan struct{})}
 	inv := newInventory(dests, nil)
 	if stats := inv.get(context.Background()); len(stats) != 1 || stats[0].Error != "" {

@@ -21,7 +21,7 @@ type PlanEntry = TargetInfo
 // backup name another container holds in the same destination) and a destination
 // its archives cannot be written to (DestinationProblem). It uses the same
 // resolution as the agent, BT_REQUIRE_CONTAINER_LABELS included.
-func Plan(ctx context.Context, dc *docker.Client, reg *engines.Registry, dests Destinations, cfg config.Config, now time.Time) ([]PlanEntry, error) {
+func Plan(ctx context.Context, dc Docker, reg *engines.Registry, dests Destinations, cfg config.Config, now time.Time) ([]PlanEntry, error) {
 	listed, err := ListTargets(ctx, dc, cfg.Selectors...)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func Plan(ctx context.Context, dc *docker.Client, reg *engines.Registry, dests D
 
 // planner makes the plan's entries one container at a time, oldest first.
 type planner struct {
-	dc      *docker.Client
+	dc      Docker
 	reg     *engines.Registry
 	dests   Destinations
 	cfg     config.Config

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"sort"
 	"time"
@@ -181,27 +180,6 @@ func (a *Agent) oldestAttempt(name string) (time.Time, bool) {
 	return atts[len(atts)-1].Queued, true
 }
 
-// RecentAttempts returns up to limit finished attempts of a backup name, newest
-// first (limit 0: all kept); none before Run opened the history.
-func (a *Agent) RecentAttempts(name string, limit int) []Attempt {
-	if a.history == nil {
-		return nil
-	}
-	return a.history.Recent(name, limit)
-}
-
-// Active returns the queued and running attempts, oldest first.
-func (a *Agent) Active() []Attempt {
-	a.mu.Lock()
-	out := make([]Attempt, 0, len(a.active))
-	for _, att := range a.active {
-		out = append(out, *att)
-	}
-	a.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Queued.Before(out[j].Queued) })
-	return out
-}
-
 // DestinationStats returns every destination's archives and free space (cached
 // for a few seconds; a finished backup refreshes it).
 func (a *Agent) DestinationStats(ctx context.Context) []DestinationStatus {
@@ -241,22 +219,4 @@ func (a *Agent) dockerStatus(ctx context.Context) DockerStatus {
 	}
 	d.Reachable, d.APIVersion, d.DaemonVersion, d.DaemonAPIVersion = true, v.ClientVersion, v.Version, v.APIVersion
 	return d
-}
-
-// requestTimeout bounds the work of one /health or /status request; its slow
-// parts (Docker, the destinations' listing) have shorter bounds of their own.
-const requestTimeout = 15 * time.Second
-
-// serveStatus answers /status.
-func (a *Agent) serveStatus(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-	defer cancel()
-	writeJSON(w, http.StatusOK, a.Status(ctx))
-}
-
-// statusRoutes registers /health (never behind the token: load balancers and
-// orchestrators probe it) and /status.
-func (a *Agent) statusRoutes(s *Server) {
-	s.HandlePublic("GET /health", http.HandlerFunc(a.serveHealth))
-	s.Handle("GET /status", http.HandlerFunc(a.serveStatus))
 }

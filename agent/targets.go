@@ -31,7 +31,7 @@ type entry struct {
 }
 
 func (e *entry) id() string   { return e.target.Container.ID }
-func (e *entry) name() string { return backupName(e.target) }
+func (e *entry) name() string { return BackupName(e.target) }
 
 // TargetInfo is what the agent makes of one container's labels: the part of a
 // target that `plan`, /api/v1/targets and /status all show.

@@ -30,6 +30,11 @@ func (e *InvalidTargetError) Error() string { return e.Problem }
 // maxRetryDelay caps the exponential backoff between tries.
 const maxRetryDelay = 10 * time.Minute
 
+// BackupRequest asks for a backup now (RunNow): the body of POST /api/v1/backups.
+type BackupRequest struct {
+	Container string `json:"container"` // container name or ID, or backup name
+}
+
 // RunNow queues a backup of the target named by ref (container name or ID, or
 // backup name) and returns the queued attempt.
 func (a *Agent) RunNow(ref string) (Attempt, error) {
@@ -50,6 +55,9 @@ func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
 	if a.stopping {
 		return Attempt{}, errors.New("agent: shutting down")
 	}
+	if a.runCtx == nil {
+		return Attempt{}, errors.New("agent: not running yet")
+	}
 	keys := []string{"id:" + e.id(), "name:" + e.name()}
 	for _, k := range keys {
 		if id, ok := a.busy[k]; ok {
@@ -66,17 +74,16 @@ func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
 	}
 	a.active[att.ID] = att
 	a.running.Add(1)
-	go a.execute(keys, *att)
+	go a.execute(a.runCtx, keys, *att)
 	return *att, nil
 }
 
 // execute runs one attempt: waits for a worker slot, tries, retries transient
 // failures with exponential backoff (holding its slot, so BT_THREADS bounds the
 // attempts in flight), and reports to the observers.
-func (a *Agent) execute(keys []string, att Attempt) {
+func (a *Agent) execute(ctx context.Context, keys []string, att Attempt) {
 	defer a.running.Done()
 	defer a.release(keys, att.ID)
-	ctx := a.runCtx
 	select {
 	case a.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -117,7 +124,9 @@ func (a *Agent) execute(keys []string, att Attempt) {
 	if att.Outcome == Failed {
 		log.WithFields(logrus.Fields{"error_kind": att.ErrorKind, "tries": att.Tries}).Errorf("backup failed: %s", att.Error)
 	}
-	a.update(att)
+	// The observers (the history among them) hear the outcome first; the
+	// attempt shows as final only once release has freed its target, so a
+	// client that sees the outcome may ask for the next backup at once.
 	a.obs.finished(att)
 }
 
@@ -210,34 +219,6 @@ func (a *Agent) release(keys []string, id string) {
 	}
 	delete(a.active, id)
 	delete(a.secrets, id)
-}
-
-// activeFor returns the queued or running attempt of a container.
-func (a *Agent) activeFor(containerID string) (Attempt, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if id, ok := a.busy["id:"+containerID]; ok {
-		return *a.active[id], true
-	}
-	return Attempt{}, false
-}
-
-// Attempt returns an attempt by ID: a queued or running one, else from history.
-func (a *Agent) Attempt(id string) (Attempt, bool) {
-	a.mu.Lock()
-	cur, ok := a.active[id]
-	var att Attempt
-	if ok {
-		att = *cur
-	}
-	a.mu.Unlock()
-	if ok {
-		return att, true
-	}
-	if a.history != nil {
-		return a.history.Get(id)
-	}
-	return Attempt{}, false
 }
 
 // remember keeps the secrets of an attempt's target, to take them out of its errors.

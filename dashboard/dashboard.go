@@ -55,7 +55,8 @@ type Dashboard struct {
 }
 
 // New makes a dashboard of src. tokenRequired says whether the API needs
-// BT_API_TOKEN: then the page carries no data of its own.
+// BT_API_TOKEN: then the page carries no data of its own. Package server serves
+// its handlers: ServePage and ServeAsset publicly, ServeContent behind the token.
 func New(src Source, tokenRequired bool) (*Dashboard, error) {
 	tmpl, err := template.New("dashboard").Funcs(funcs).ParseFS(templateFiles, "templates/*.html")
 	if err != nil {
@@ -67,21 +68,6 @@ func New(src Source, tokenRequired bool) (*Dashboard, error) {
 	}
 	return &Dashboard{src: src, tokenRequired: tokenRequired, tmpl: tmpl,
 		assets: http.StripPrefix("/assets/", http.FileServerFS(sub))}, nil
-}
-
-// Attach serves the dashboard on the agent's server: the page and its assets
-// publicly (they carry no data when a token is required), the content behind
-// BT_API_TOKEN. Call it before the agent runs.
-func Attach(a *agent.Agent) (*Dashboard, error) {
-	d, err := New(a, a.Config().Server.APIToken != "")
-	if err != nil {
-		return nil, err
-	}
-	s := a.Server()
-	s.HandlePublic("GET /{$}", http.HandlerFunc(d.ServePage))
-	s.HandlePublic("GET /assets/", http.HandlerFunc(d.ServeAsset))
-	s.Handle("GET /dashboard/targets", http.HandlerFunc(d.ServeContent))
-	return d, nil
 }
 
 // pageView is what the page template gets.

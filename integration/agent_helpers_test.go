@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/integration/rig"
+	"github.com/baktainer/baktainer/server"
 )
 
 // testAgent is an agent running in the test process, scoped to one run's containers.
@@ -43,8 +45,8 @@ func startAgent(t testing.TB, dc *docker.Client, run string, settings map[string
 }
 
 // startAgentWith is startAgent with more of the agent's dependencies set (its Log
-// is the test's).
-func startAgentWith(t testing.TB, deps agent.Deps, run string, settings map[string]string) *testAgent {
+// is the test's), and its HTTP server's limits when given (else the defaults).
+func startAgentWith(t testing.TB, deps agent.Deps, run string, settings map[string]string, limits ...server.HTTPLimits) *testAgent {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
@@ -67,9 +69,22 @@ func startAgentWith(t testing.TB, deps agent.Deps, run string, settings map[stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	lim := server.DefaultHTTPLimits()
+	if len(limits) > 0 {
+		lim = limits[0]
+	}
+	srv, err := server.New(a, cfg.Server, lim, deps.Log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if err := srv.Listen(ctx); err != nil {
+		t.Fatal(err)
+	}
 	ta := &testAgent{Agent: a, dir: dir, state: cfg.StateDir, logs: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() { ta.done <- a.Run(ctx) }()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	go func() { err := a.Run(ctx); cancel(); ta.done <- errors.Join(err, <-served) }()
 	select {
 	case <-a.Ready():
 	case err := <-ta.done:
@@ -77,7 +92,7 @@ func startAgentWith(t testing.TB, deps agent.Deps, run string, settings map[stri
 	case <-time.After(30 * time.Second):
 		t.Fatal("agent not ready after 30s")
 	}
-	ta.url = "http://" + a.Server().Addr()
+	ta.url = "http://" + srv.Addr()
 	t.Cleanup(ta.stop)
 	return ta
 }

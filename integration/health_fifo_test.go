@@ -18,9 +18,11 @@ import (
 )
 
 // A FIFO named like an archive's metadata sidecar in a destination (anything that
-// mounts the destination can plant one) blocks whoever opens it. /health never
-// waits for the destinations' listing, and /status waits a moment and then
-// answers with what it has: neither hangs, however often it is asked.
+// mounts the destination can plant one) blocks whoever opens it. The store opens
+// only regular files, so the listing does not block and the planted archive is
+// not counted; /health and /status answer, however often they are asked. (That
+// /status does not wait on a listing that does block is the agent's unit test
+// TestInventoryNeverWaitsOnABlockedListing.)
 func TestHealthAndStatusAnswerPastAFIFO(t *testing.T) {
 	dc := rig.Docker(t)
 	ta := startAgent(t, dc, rig.RunID(), map[string]string{"BT_CRON": "@daily"}, nil)

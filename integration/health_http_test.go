@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/integration/rig"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/server"
 )
 
 // get fetches url with an optional bearer token and returns status and body.
@@ -120,14 +120,14 @@ func TestHealthWithoutTheTokenSaysStatusAndCountsOnly(t *testing.T) {
 }
 
 // Every connection of the agent's HTTP server is bounded: a client that sends
-// part of a request's headers, or a body that never arrives, is cut off; past
-// the connection limit a new connection waits until another ends.
+// part of a request's headers, or a body that never arrives, is cut off. (That
+// past the connection limit a new connection waits until another ends is
+// server.TestServerBoundsSlowAndExtraClients, over real sockets too.)
 func TestHTTPServerBoundsClients(t *testing.T) {
 	dc := rig.Docker(t)
 	t.Run("slow requests are cut off", func(t *testing.T) {
-		ta := startAgentWith(t, agent.Deps{Docker: dc, HTTP: &agent.HTTPLimits{MaxConns: 4,
-			ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: 2 * time.Second}},
-			rig.RunID(), map[string]string{"BT_CRON": "@daily"})
+		ta := startAgentWith(t, agent.Deps{Docker: dc}, rig.RunID(), map[string]string{"BT_CRON": "@daily"}, server.HTTPLimits{MaxConns: 4,
+			ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: 2 * time.Second})
 		addr := strings.TrimPrefix(ta.url, "http://")
 		for _, tc := range []struct{ name, request string }{
 			{"headers never end", "GET /health HTTP/1.1\r\nHost: " + addr + "\r\nX-Slow: 1\r\n"},
@@ -149,52 +149,6 @@ func TestHTTPServerBoundsClients(t *testing.T) {
 					t.Fatalf("the server still holds the connection after 30s")
 				}
 			})
-		}
-	})
-	t.Run("connections past the limit wait", func(t *testing.T) {
-		ta := startAgentWith(t, agent.Deps{Docker: dc, HTTP: &agent.HTTPLimits{MaxConns: 2,
-			ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: time.Minute}},
-			rig.RunID(), map[string]string{"BT_CRON": "@daily"})
-		addr := strings.TrimPrefix(ta.url, "http://")
-		var held []net.Conn
-		for range 2 {
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			held = append(held, conn)
-		}
-		done := make(chan int, 1)
-		go func() {
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				done <- 0
-				return
-			}
-			defer conn.Close()
-			_, _ = io.WriteString(conn, "GET /health HTTP/1.1\r\nHost: "+addr+"\r\nConnection: close\r\n\r\n")
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				done <- 0
-				return
-			}
-			resp.Body.Close()
-			done <- resp.StatusCode
-		}()
-		select {
-		case status := <-done:
-			t.Fatalf("a third connection was served (HTTP %d) while two held the limit of 2", status)
-		case <-time.After(time.Second):
-		}
-		held[0].Close()
-		select {
-		case status := <-done:
-			if status != http.StatusOK && status != http.StatusServiceUnavailable {
-				t.Errorf("the waiting connection got HTTP %d", status)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("the waiting connection was not served after another ended")
 		}
 	})
 }

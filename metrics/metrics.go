@@ -41,7 +41,9 @@ var (
 )
 
 // New makes a registry with baktainer's metrics, the state read from src at each
-// scrape, and the Go runtime and process collectors.
+// scrape, and the Go runtime and process collectors. The Metrics is an observer:
+// subscribe it to the agent (package server does, and serves Handler at
+// /metrics).
 func New(src Source) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
@@ -62,16 +64,6 @@ func New(src Source) *Metrics {
 	}
 	m.reg.MustRegister(m.backups, m.failures, m.durations, m.retention, m.warnings, newStateCollector(src),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
-}
-
-// Attach makes a Metrics for the agent, subscribes it to the agent's events and
-// serves it at GET /metrics (behind BT_API_TOKEN when one is set). Call it before
-// the agent runs.
-func Attach(a *agent.Agent) *Metrics {
-	m := New(a)
-	a.AddObserver(m)
-	a.Server().Handle("GET /metrics", m.Handler())
 	return m
 }
 

@@ -12,22 +12,22 @@ import (
 
 // Destinations routes each backup target's archives to a backup volume: the one
 // its baktainer.volume label names, else the default volume (BT_DEFAULT_VOLUME),
-// created on first use. It is the agent's Destinations in the plugin, and its
-// Opener: a backup gets its volume's retention and encryption recipients, and
-// holds the volume while it writes, so `docker volume rm` is refused meanwhile.
+// created on first use. It is the agent's Destinations in the plugin: a backup
+// gets its volume's retention and encryption recipients, and holds the volume
+// while it writes, so `docker volume rm` is refused meanwhile.
 type Destinations struct {
 	Volumes *Volumes
 	Default string
 }
 
-var (
-	_ agent.Destinations = Destinations{}
-	_ agent.Opener       = Destinations{}
-)
+var _ agent.Destinations = Destinations{}
 
-// Open implements agent.Opener: t's volume, held until Release, with the
+// Open implements agent.Destinations: t's volume, held until Release, with the
 // volume's create options as the backup's settings (the target's own
-// baktainer.retention.* labels still win; the agent decides).
+// baktainer.retention.* labels still win; the agent decides). A label naming a
+// volume that does not exist is the container's error, naming the label:
+// volumes are created by their owner (with their options), never guessed from a
+// typo. The default volume is created on first use.
 func (d Destinations) Open(ctx context.Context, t engines.Target) (agent.Destination, error) {
 	found, err := d.volume(ctx, t)
 	if err != nil {
@@ -39,17 +39,6 @@ func (d Destinations) Open(ctx context.Context, t engines.Target) (agent.Destina
 	}
 	return agent.Destination{Root: info.Root, Retention: info.Options.Retention,
 		Encryption: info.Options.Encryption, Release: release}, nil
-}
-
-// Root returns the root archives of t go under. A label naming a volume that
-// does not exist is the container's error, naming the label: volumes are created
-// by their owner (with their options), never guessed from a typo.
-func (d Destinations) Root(ctx context.Context, t engines.Target) (string, error) {
-	info, err := d.volume(ctx, t)
-	if err != nil {
-		return "", err
-	}
-	return info.Root, nil
 }
 
 func (d Destinations) volume(ctx context.Context, t engines.Target) (VolumeInfo, error) {
@@ -74,7 +63,8 @@ func (d Destinations) volume(ctx context.Context, t engines.Target) (VolumeInfo,
 	return info, nil
 }
 
-// Describe says where t's archives go, without creating anything.
+// Describe implements agent.Destinations: where t's archives go, without
+// creating anything.
 func (d Destinations) Describe(t engines.Target) string {
 	if t.Spec.Volume != "" {
 		return "volume " + t.Spec.Volume
@@ -93,7 +83,7 @@ func (d Destinations) Locate(ctx context.Context, t engines.Target) (string, err
 	return "volume " + t.Spec.Volume, err
 }
 
-// Roots lists the root of every backup volume.
+// Roots implements agent.Destinations: the root of every backup volume.
 func (d Destinations) Roots(ctx context.Context) ([]string, error) {
 	infos, err := d.Volumes.List(ctx)
 	if err != nil {

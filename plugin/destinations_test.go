@@ -25,9 +25,17 @@ func TestDestinationsRouteByLabel(t *testing.T) {
 		return engines.Target{Container: docker.Container{Name: "shop-db"}, Spec: labels.Spec{Volume: vol}}
 	}
 
-	root, err := d.Root(ctx, target("pg-backups"))
-	if err != nil || root != filepath.Join(r.data, "volumes", "pg-backups") {
-		t.Fatalf("Root with baktainer.volume=pg-backups = %q, %v", root, err)
+	root := func(t engines.Target) (string, error) {
+		dest, err := d.Open(ctx, t)
+		if err != nil {
+			return "", err
+		}
+		dest.Release()
+		return dest.Root, nil
+	}
+	got, err := root(target("pg-backups"))
+	if err != nil || got != filepath.Join(r.data, "volumes", "pg-backups") {
+		t.Fatalf("Open with baktainer.volume=pg-backups = %q, %v", got, err)
 	}
 	if got := d.Describe(target("")); got != "volume baktainer-backups (default)" {
 		t.Errorf("Describe = %q", got)
@@ -35,9 +43,9 @@ func TestDestinationsRouteByLabel(t *testing.T) {
 	if got := r.list(); slices.Contains(got, "baktainer-backups") {
 		t.Fatal("Describe created the default volume")
 	}
-	root, err = d.Root(ctx, target(""))
-	if err != nil || root != filepath.Join(r.data, "volumes", "baktainer-backups") {
-		t.Fatalf("Root without the label = %q, %v", root, err)
+	got, err = root(target(""))
+	if err != nil || got != filepath.Join(r.data, "volumes", "baktainer-backups") {
+		t.Fatalf("Open without the label = %q, %v", got, err)
 	}
 	if got := r.list(); !slices.Equal(got, []string{"baktainer-backups", "pg-backups"}) {
 		t.Fatalf("the default volume was not created on first use: %v", got)
@@ -48,10 +56,10 @@ func TestDestinationsRouteByLabel(t *testing.T) {
 	}
 
 	for _, vol := range []string{"pg-backup", "../x"} {
-		_, err = d.Root(ctx, target(vol))
+		_, err = root(target(vol))
 		var le *labels.Error
 		if !errors.As(err, &le) || le.Label != labels.Volume || !strings.Contains(err.Error(), "container shop-db: label baktainer.volume=") {
-			t.Errorf("Root with baktainer.volume=%s = %v", vol, err)
+			t.Errorf("Open with baktainer.volume=%s = %v", vol, err)
 		}
 	}
 	if got := r.list(); len(got) != 2 {

@@ -116,7 +116,7 @@ type RestoreVerification struct {
 
 // SetContents records what the dump held, for Commit to write into the
 // metadata. Call it after the last Write, before Commit.
-func (p *Pending) SetContents(c *Contents) { p.meta.Contents = c }
+func (p *Pending) SetContents(c *Contents) { p.described.Contents = c }
 
 // Encrypted reports whether the archive is encrypted.
 func (m Meta) Encrypted() bool { return m.Encryption.Mode != "" && m.Encryption.Mode != "none" }

@@ -40,13 +40,16 @@ type Options struct {
 type Pending struct {
 	ext       string
 	dirs      dayDirs
-	meta      Meta
+	described Meta    // what Create's caller said of the backup
+	opts      Options // how it is written
 	started   time.Time
+	duration  time.Duration // from Create to the end of the write, set by finish
 	tmp       *os.File
 	tmpName   string // in dirs.day
 	buffered  *bufio.Writer
 	sum       hash.Hash
 	size      int64 // bytes written to the file
+	dumpSize  int64 // bytes of the dump written to the pipeline
 	stages    []io.WriteCloser
 	input     io.Writer
 	err       error // the first write error; sticky
@@ -58,9 +61,10 @@ type Pending struct {
 // writeBufferSize batches file writes; the pipeline's memory stays constant.
 const writeBufferSize = 256 << 10
 
-// Create starts an archive for meta.Name under root. meta.Created, when zero, is set
-// to now; Format, Size, SHA256, DumpSize, File, Compression, Encryption and Version
-// are filled in by Commit. ext is the dump's own extension without a dot ("sql").
+// Create starts an archive for meta.Name under root. meta describes the backup
+// (name, container, engine, database, and Created, when zero now); everything
+// else in the archive's metadata is the store's to say, and Commit assembles it
+// (see assembleMeta). ext is the dump's own extension without a dot ("sql").
 // The empty Compression means zstd. Below root, nothing is reached through a link:
 // a <name> or <date> directory that is a link is refused, naming it.
 func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) {
@@ -85,7 +89,7 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: create the archive of %s under %s: %w", meta.Name, root, err)
 	}
-	p := &Pending{ext: fullExt, dirs: dirs, meta: meta, started: time.Now(), tmp: tmp, tmpName: tmpName, sum: sha256.New()}
+	p := &Pending{ext: fullExt, dirs: dirs, described: meta, opts: opts, started: time.Now(), tmp: tmp, tmpName: tmpName, sum: sha256.New()}
 	floor := &floorWriter{f: tmp, min: opts.MinFreeBytes, sinceCheck: floorCheckEvery}
 	if err := floor.check(); err != nil {
 		p.Abort()
@@ -96,19 +100,33 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 		p.Abort()
 		return nil, err
 	}
-	p.meta.Format = MetaFormat
-	p.meta.Compression = opts.Compression
-	if opts.Compression != None {
-		p.meta.Level = opts.Level
-		if p.meta.Level == "" {
-			p.meta.Level = LevelFastest
+	return p, nil
+}
+
+// assembleMeta is the archive's metadata, put together here and nowhere else:
+// what Create's caller said of the backup, how it was written (the options),
+// and what the writing measured, each counted once (sizes as the bytes went
+// through, the duration by finish), under the archive's file name.
+func (p *Pending) assembleMeta(file string) Meta {
+	m := p.described
+	m.Format = MetaFormat
+	m.Compression, m.Level = p.opts.Compression, ""
+	if p.opts.Compression != None {
+		m.Level = p.opts.Level
+		if m.Level == "" {
+			m.Level = LevelFastest
 		}
 	}
-	p.meta.Encryption = EncryptionTag{Mode: ModeNone}
-	if opts.Encryption.Enabled() {
-		p.meta.Encryption = EncryptionTag{Mode: opts.Encryption.Mode, Recipients: opts.Encryption.Fingerprints}
+	m.Encryption = EncryptionTag{Mode: ModeNone}
+	if p.opts.Encryption.Enabled() {
+		m.Encryption = EncryptionTag{Mode: p.opts.Encryption.Mode, Recipients: p.opts.Encryption.Fingerprints}
 	}
-	return p, nil
+	m.Size, m.DumpSize = p.size, p.dumpSize
+	m.SHA256 = hex.EncodeToString(p.sum.Sum(nil))
+	m.DumpDuration = p.duration.Seconds()
+	m.Version = version.Version
+	m.File = file
+	return m
 }
 
 // dayDirs are the open directories an archive goes into: root, <name>, <date>.
@@ -194,7 +212,7 @@ func (p *Pending) Write(b []byte) (int, error) {
 		return 0, errors.New("store: write to a closed archive")
 	}
 	n, err := p.input.Write(b)
-	p.meta.DumpSize += int64(n)
+	p.dumpSize += int64(n)
 	switch {
 	case errors.Is(err, ErrLowSpace):
 		p.err = err
@@ -223,24 +241,20 @@ func (p *Pending) Commit() (string, Meta, error) {
 		p.Abort()
 		return "", Meta{}, err
 	}
-	p.meta.Size = p.size
-	p.meta.SHA256 = hex.EncodeToString(p.sum.Sum(nil))
-	p.meta.DumpDuration = time.Since(p.started).Seconds()
-	p.meta.Version = version.Version
-
 	for attempt := 0; ; attempt++ {
-		base := p.meta.Name + "-" + p.meta.Created.Format(timestampLayout)
+		base := p.described.Name + "-" + p.described.Created.Format(timestampLayout)
 		if attempt > 0 { // two archives in one second: keep both
 			base += "-" + strconv.Itoa(attempt)
 		}
 		base += p.ext
-		err := p.publish(base)
+		meta := p.assembleMeta(base)
+		err := p.publish(meta)
 		if err == nil {
 			p.committed = true
 			// Closing releases the lock; the file is already durable under its name.
 			_ = p.tmp.Close()
 			p.release()
-			return p.dirs.day.join(base), p.meta, nil
+			return p.dirs.day.join(base), meta, nil
 		}
 		if !errors.Is(err, os.ErrExist) || attempt >= 100 {
 			p.Abort()
@@ -263,17 +277,18 @@ func (p *Pending) finish() error {
 	if err := p.tmp.Sync(); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	p.duration = time.Since(p.started)
 	return nil
 }
 
-// publish writes base's .json, renames the archive to base, writes its .sha256 and
-// makes the directory durable. An os.ErrExist error before the archive's rename
-// means the name is taken; on any error nothing of ours remains under base's names
-// (the archive goes first, so no archive is ever left with its .json alone).
-func (p *Pending) publish(base string) (err error) {
-	day := p.dirs.day
-	p.meta.File = base
-	metaJSON, err := json.MarshalIndent(p.meta, "", "  ")
+// publish writes meta's .json, renames the archive to meta.File, writes its
+// .sha256 and makes the directory durable. An os.ErrExist error before the
+// archive's rename means the name is taken; on any error nothing of ours remains
+// under its names (the archive goes first, so no archive is ever left with its
+// .json alone).
+func (p *Pending) publish(meta Meta) (err error) {
+	day, base := p.dirs.day, meta.File
+	metaJSON, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -293,7 +308,7 @@ func (p *Pending) publish(base string) (err error) {
 		return err
 	}
 	published = append(published, base)
-	checksum := fmt.Sprintf("%s  %s\n", p.meta.SHA256, base)
+	checksum := fmt.Sprintf("%s  %s\n", meta.SHA256, base)
 	if err := writeFileAtomic(day, base+ChecksumExt, []byte(checksum)); err != nil {
 		// Not a taken name: the archive is ours and now withdrawn.
 		return fmt.Errorf("write %s: %w", day.join(base+ChecksumExt), errors.Join(err, errNotRetried))
@@ -339,6 +354,9 @@ func (p *Pending) release() {
 		p.dirs.close()
 	}
 }
+
+// DumpSize returns how many bytes of the dump were written so far.
+func (p *Pending) DumpSize() int64 { return p.dumpSize }
 
 // Path returns where the archive is being written (a temp file).
 func (p *Pending) Path() string { return p.dirs.day.join(p.tmpName) }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/docker"
 )
 
 // runAgent runs the agent in standalone mode: archives under one directory, as the
@@ -19,15 +20,21 @@ func runAgent(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	env.log.Logger.SetLevel(cfg.LogLevel)
-	a, err := newAgent(cfg, agent.Deps{Log: env.log})
+	dc, err := docker.Open(cfg.Docker) // the agent reconnects on its own
+	if err != nil {
+		return err
+	}
+	defer dc.Close()
+	a, err := agent.New(cfg, agent.Deps{Docker: dc, Log: env.log})
 	if err != nil {
 		return err
 	}
 	addSettingsCheck(a, cfg)
-	if err := attachWeb(a); err != nil {
+	tasks, _, err := agentTasks(a, cfg, env.log)
+	if err != nil {
 		return err
 	}
-	return a.Run(ctx)
+	return runTasks(ctx, tasks)
 }
 
 // addSettingsCheck makes /health report the BT_* variables baktainer ignores

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 
-	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/docker"
 )
@@ -19,17 +18,4 @@ func (e *runEnv) connectDocker(ctx context.Context) (*docker.Client, error) {
 		return nil, err
 	}
 	return docker.ConnectTo(ctx, cfg.Docker)
-}
-
-// newAgent is agent.New with a Docker client for the settings' endpoint (the agent
-// dials it itself, and reconnects on its own).
-func newAgent(cfg config.Config, deps agent.Deps) (*agent.Agent, error) {
-	if deps.Docker == nil {
-		dc, err := docker.Open(cfg.Docker)
-		if err != nil {
-			return nil, err
-		}
-		deps.Docker = dc
-	}
-	return agent.New(cfg, deps)
 }

@@ -19,7 +19,9 @@ import (
 
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/config"
+	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/plugin"
+	"github.com/baktainer/baktainer/server"
 	"github.com/baktainer/baktainer/version"
 )
 
@@ -71,20 +73,22 @@ func runPlugin(ctx context.Context, env *runEnv, args []string) error {
 		env.log.Logger.SetLevel(cfg.LogLevel)
 		err = plugin.CheckDataMount(paths.DataDir, paths.MountDir)
 	}
-	var a *agent.Agent
-	var driver *plugin.Driver
+	// BT_DOCKER_URL, else DOCKER_HOST, else /var/run/docker.sock, where
+	// config.json mounts the docker-socket setting's source.
+	var dc *docker.Client
 	if err == nil {
-		a, driver, err = startPlugin(ctx, cfg, paths, env.log)
+		dc, err = docker.Open(cfg.Docker)
+	}
+	var tasks []task
+	if err == nil {
+		tasks, err = startPlugin(ctx, cfg, paths, dc, env.log)
 	}
 	if err != nil {
 		return refuse(ctx, log, paths, cfg, err)
 	}
 	log.WithFields(logrus.Fields{"version": version.Version, "socket": paths.Socket, "data": paths.DataDir,
-		"http": cfg.Server.Addr(), "default_volume": cfg.DefaultVolume, "docker": a.Docker().Host()}).Info("baktainer plugin starting")
-	err = runTasks(ctx, []task{
-		{"volume driver", func(ctx context.Context) error { return serveDriver(ctx, driver.Handler(), paths.Socket) }},
-		{"agent", a.Run},
-	})
+		"http": cfg.Server.Addr(), "default_volume": cfg.DefaultVolume, "docker": dc.Host()}).Info("baktainer plugin starting")
+	err = runTasks(ctx, tasks)
 	if err != nil && ctx.Err() == nil { // e.g. the HTTP server's port is taken
 		return refuse(ctx, log, paths, config.Config{}, err)
 	}
@@ -92,31 +96,37 @@ func runPlugin(ctx context.Context, env *runEnv, args []string) error {
 	return err
 }
 
-// startPlugin opens the volumes and builds the agent that backs up onto them.
-func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, log *logrus.Entry) (*agent.Agent, *plugin.Driver, error) {
+// startPlugin opens the volumes and builds the agent that backs up onto them,
+// its HTTP server and the volume driver: the plugin's tasks.
+func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, dc *docker.Client, log *logrus.Entry) ([]task, error) {
 	vols, err := plugin.Open(ctx, plugin.Config{
 		DataDir: paths.DataDir, MountDir: paths.MountDir, Log: log.WithField("component", "volumes"),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	// Docker is nil: DOCKER_HOST, else /var/run/docker.sock, where config.json
-	// mounts the docker-socket setting's source.
-	a, err := newAgent(cfg, agent.Deps{
+	a, err := agent.New(cfg, agent.Deps{
+		Docker:       dc,
 		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume},
 		Log:          log,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	a.AddHealthCheck("volume_driver", vols.Check)
 	addSettingsCheck(a, cfg)
 	a.AddHealthCheck("volume_directories", vols.CheckDirectories)
-	a.Server().Handle(plugin.OptionsRoute, vols.OptionsHandler())
-	if err := attachWeb(a); err != nil {
-		return nil, nil, err
+	tasks, srv, err := agentTasks(a, cfg, log)
+	if err != nil {
+		return nil, err
 	}
-	return a, plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver")), nil
+	if srv != nil {
+		srv.Handle(plugin.OptionsRoute, vols.OptionsHandler())
+	}
+	driver := plugin.NewDriver(ctx, vols, log.WithField("component", "volume-driver"))
+	return append([]task{{"volume driver", func(ctx context.Context) error {
+		return serveDriver(ctx, driver.Handler(), paths.Socket)
+	}}}, tasks...), nil
 }
 
 // refuse serves a plugin that cannot start until ctx ends: the volume driver
@@ -143,7 +153,7 @@ func refuse(ctx context.Context, log *logrus.Entry, paths pluginPaths, cfg confi
 func refusingHTTP(reason error) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		agent.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()), true)
+		server.ServeHealth(w, agent.NewHealth([]agent.CheckResult{{Check: "plugin", Detail: reason.Error()}}, time.Now()), true)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -179,7 +189,7 @@ func serveRefusingHTTP(ctx context.Context, addr string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("HTTP server (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", err)
 	}
-	lim := agent.DefaultHTTPLimits() // the agent's timeouts and connection limit
+	lim := server.DefaultHTTPLimits() // the agent's timeouts and connection limit
 	l = lim.Listener(l)
 	srv := lim.Server(h)
 	stop := context.AfterFunc(ctx, func() {

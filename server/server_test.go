@@ -1,4 +1,4 @@
-package agent
+package server
 
 import (
 	"bufio"
@@ -26,12 +26,11 @@ func startServer(t *testing.T, lim HTTPLimits) string {
 		writeJSON(w, 200, "read")
 	}))
 	ctx, cancel := context.WithCancel(context.Background())
-	ln, err := s.listen(ctx)
-	if err != nil {
+	if err := s.Listen(ctx); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { defer close(done); s.serve(ctx, ln) }()
+	go func() { defer close(done); _ = s.Serve(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return s.Addr()
 }

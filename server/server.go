@@ -1,4 +1,8 @@
-package agent
+// Package server is the agent's one HTTP server: the API (run-now, attempts,
+// targets), /health, /status, Prometheus /metrics and the dashboard, behind one
+// set of connection limits, the API token and a guard against other sites'
+// pages. It reads the agent only through the Agent interface.
+package server
 
 import (
 	"context"
@@ -17,15 +21,16 @@ import (
 	"github.com/baktainer/baktainer/config"
 )
 
-// Server is the agent's one HTTP server: the API here, and health, status, metrics
-// and the dashboard added by their own files through Handle and HandlePublic.
+// Server serves one agent. Build it with New, add routes with Handle, then Run
+// it (or Listen, then Serve).
 type Server struct {
-	cfg  config.Server
-	lim  HTTPLimits
-	mux  *http.ServeMux
-	log  *logrus.Entry
-	http *http.Server
-	addr string
+	agent Agent
+	cfg   config.Server
+	lim   HTTPLimits
+	mux   *http.ServeMux
+	log   *logrus.Entry
+	http  *http.Server
+	ln    net.Listener
 }
 
 // HTTPLimits bound what clients can hold of an HTTP server.
@@ -49,6 +54,11 @@ func DefaultHTTPLimits() HTTPLimits {
 // maxHeaderBytes bounds a request's headers (net/http's default is 1 MiB).
 const maxHeaderBytes = 64 << 10
 
+// requestTimeout bounds the work of one /health, /status or targets request;
+// its slow parts (Docker, the destinations' listing) have shorter bounds of
+// their own.
+const requestTimeout = 15 * time.Second
+
 // Server returns an http.Server for h with the limits' timeouts. Serve it on
 // Listener(ln), which holds the connection limit.
 func (l HTTPLimits) Server(h http.Handler) *http.Server {
@@ -65,6 +75,21 @@ func (l HTTPLimits) Listener(ln net.Listener) net.Listener {
 	return netutil.LimitListener(ln, l.MaxConns)
 }
 
+// New builds a's server with cfg (BT_HEALTH_*, BT_API_TOKEN) and lim: the API,
+// /health, /status, /metrics (an observer of a) and the dashboard. Call it
+// before a runs.
+func New(a Agent, cfg config.Server, lim HTTPLimits, log *logrus.Entry) (*Server, error) {
+	s := newServer(cfg, lim, log)
+	s.agent = a
+	s.apiRoutes()
+	s.healthRoutes()
+	if err := s.webRoutes(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newServer is a server without routes.
 func newServer(cfg config.Server, lim HTTPLimits, log *logrus.Entry) *Server {
 	s := &Server{cfg: cfg, lim: lim, mux: http.NewServeMux(), log: log.WithField("component", "http")}
 	s.http = lim.Server(guardBrowsers(cfg, s.mux)) // origin.go
@@ -79,8 +104,13 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // tells a client without it less: see Authorized).
 func (s *Server) HandlePublic(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// Addr is the address the server listens on, once the agent runs.
-func (s *Server) Addr() string { return s.addr }
+// Addr is the address the server listens on, once Listen returned.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
 
 // Authorized reports whether r may see everything: no API token is set, or r
 // carries it.
@@ -106,31 +136,54 @@ func (s *Server) requireToken(h http.Handler) http.Handler {
 	})
 }
 
-// listen opens the socket, so a port in use fails the start, not later.
-func (s *Server) listen(ctx context.Context) (net.Listener, error) {
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.cfg.Addr())
-	if err != nil {
-		return nil, fmt.Errorf("HTTP server on %s (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", s.cfg.Addr(), err)
+// Run listens, then serves until ctx ends.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Listen(ctx); err != nil {
+		return err
 	}
-	s.addr = ln.Addr().String()
-	return s.lim.Listener(ln), nil
+	return s.Serve(ctx)
 }
 
-// serve serves until ctx ends, then shuts down gracefully.
-func (s *Server) serve(ctx context.Context, ln net.Listener) {
+// Listen opens the socket (BT_HEALTH_BIND, BT_HEALTH_PORT), so a port in use
+// fails the start, not later.
+func (s *Server) Listen(ctx context.Context) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s (BT_HEALTH_BIND, BT_HEALTH_PORT): %w", s.cfg.Addr(), err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Serve serves on the socket Listen opened until ctx ends, then shuts down
+// gracefully. Connections wait in the backlog until the agent is ready.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		return errors.New("server: Serve before Listen")
+	}
+	defer s.ln.Close()
+	if s.agent != nil {
+		select {
+		case <-s.agent.Ready():
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		// A server that stops on its own is logged; the agent goes on backing up.
+		if err := s.http.Serve(s.lim.Listener(s.ln)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Errorf("HTTP server stopped: %v", err)
 		}
 	}()
-	s.log.Infof("HTTP API listening on http://%s", s.addr)
+	s.log.Infof("HTTP API listening on http://%s", s.Addr())
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_ = s.http.Shutdown(shutdown)
 	<-done
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -64,31 +65,32 @@ func newRecipient(t *testing.T) age.Recipient {
 	return id.Recipient()
 }
 
-type fakeOpener struct {
+// heldDestinations is a destination that holds what it opens, and may fail
+// carelessly (holding something all the same).
+type heldDestinations struct {
 	Directory
 	released *int
 	err      error
 }
 
-func (f fakeOpener) Open(_ context.Context, _ engines.Target) (Destination, error) {
+func (f heldDestinations) Open(_ context.Context, _ engines.Target) (Destination, error) {
 	return Destination{Root: "/volumes/v", Release: func() { *f.released++ }}, f.err
 }
 
-// open uses the Opener when there is one, releases what a failed Open held, and
-// never returns a nil Release.
+// open releases what a failed Open held, and never returns a nil Release.
 func TestOpen(t *testing.T) {
 	released := 0
-	a := &Agent{dests: fakeOpener{Directory: Directory{Dir: t.TempDir()}, released: &released}}
+	a := &Agent{dests: heldDestinations{Directory: Directory{Dir: t.TempDir()}, released: &released}}
 	d, err := a.open(context.Background(), engines.Target{})
 	if err != nil || d.Root != "/volumes/v" {
 		t.Fatalf("open = %+v, %v", d, err)
 	}
 	d.Release()
-	a.dests = fakeOpener{released: &released, err: errors.New("no such volume")}
+	a.dests = heldDestinations{released: &released, err: errors.New("no such volume")}
 	if _, err := a.open(context.Background(), engines.Target{}); err == nil || released != 2 {
 		t.Fatalf("open failing = %v, released %d times", err, released)
 	}
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "backups") // created on first use
 	a.dests = Directory{Dir: dir}
 	d, err = a.open(context.Background(), engines.Target{})
 	if err != nil || d.Root != dir || d.Release == nil || d.Encryption != nil {

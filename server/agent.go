@@ -1,0 +1,37 @@
+package server
+
+import (
+	"context"
+
+	"github.com/baktainer/baktainer/agent"
+	"github.com/baktainer/baktainer/dashboard"
+	"github.com/baktainer/baktainer/metrics"
+)
+
+// Agent is everything the HTTP server reads from and asks of the agent: the
+// API's, /health's and /status's, the dashboard's (dashboard.Source) and the
+// metrics' (metrics.Source). *agent.Agent is one; the server's tests use a
+// fake.
+type Agent interface {
+	dashboard.Source
+	metrics.Source
+	// Ready is closed once the agent runs; the server answers no request before.
+	Ready() <-chan struct{}
+	// AddObserver subscribes the metrics to backup events, before the agent runs.
+	AddObserver(o agent.Observer)
+	// RunNow queues a backup of the target ref names (container name or ID, or
+	// backup name): an *agent.BusyError when one is queued or running, an
+	// *agent.InvalidTargetError for wrong labels, agent.ErrUnknownTarget for a
+	// container that is no target.
+	RunNow(ref string) (agent.Attempt, error)
+	// Attempt returns one attempt by ID, queued, running or finished.
+	Attempt(id string) (agent.Attempt, bool)
+	// Attempts returns up to limit attempts, newest first, in flight then
+	// finished; of one backup name, or all when name is empty.
+	Attempts(name string, limit int) []agent.Attempt
+	// CheckedTargets returns every registered target, with the problem of its
+	// destination.
+	CheckedTargets(ctx context.Context) []agent.TargetStatus
+}
+
+var _ Agent = (*agent.Agent)(nil)
