@@ -3,6 +3,8 @@
 # dockerd is missing and starts it in the background, then waits until `docker info`
 # answers. Idempotent: a running daemon is left alone.
 set -euo pipefail
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "$0")/lib/daemon.sh"
 
 log() { echo "ensure-docker: $*" >&2; }
 
@@ -24,7 +26,7 @@ fi
 
 if ! pgrep -x dockerd >/dev/null; then
   log "starting dockerd (log: /var/log/baktainer-dockerd.log)"
-  setsid nohup dockerd >>/var/log/baktainer-dockerd.log 2>&1 </dev/null &
+  (close_inherited_fds; exec setsid nohup dockerd >>/var/log/baktainer-dockerd.log 2>&1 </dev/null) &
 fi
 
 for _ in $(seq 1 60); do

@@ -11,6 +11,8 @@
 # /var/cache/baktainer/registry), one file per version: the first build takes a few
 # minutes on 2 cores, later runs none. Storage lives under the cache too.
 set -euo pipefail
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "$0")/lib/daemon.sh"
 
 version=${REGISTRY_VERSION:-v3.1.2}
 cache=${BAKTAINER_CACHE:-/var/cache/baktainer}/registry
@@ -58,7 +60,7 @@ http:
   addr: 127.0.0.1:$port
 YAML
   # OTEL_TRACES_EXPORTER=none: the registry would otherwise try to export traces.
-  OTEL_TRACES_EXPORTER=none setsid nohup "$bin" serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 </dev/null &
+  (close_inherited_fds; OTEL_TRACES_EXPORTER=none exec setsid nohup "$bin" serve "$dir/config.yml" >>"$dir/registry.log" 2>&1 </dev/null) &
   echo $! >"$dir/pid"
   for _ in $(seq 1 50); do
     if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then

@@ -22,6 +22,8 @@
 # /var/cache/baktainer/s3), one file per version: the first build takes about
 # 5 minutes on 2 cores, later runs none. Logs: DATA_DIR/weed.log.
 set -euo pipefail
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "$0")/lib/daemon.sh"
 
 # SeaweedFS publishes no semantic-version tags the module proxy lists; this is
 # its 4.53 release's commit, the newest the proxy served (2026-11).
@@ -131,6 +133,7 @@ start() {
   # security.toml from elsewhere is read.
   (
     cd "$data"
+    close_inherited_fds
     exec setsid "$bin" server \
       -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -dir="$data/volume" -master.dir="$data/master" \

@@ -22,6 +22,8 @@
 # fixed /run/docker/plugins/<plugin-id>/ whatever --exec-root says. Plugin IDs are
 # random, so the two daemons' plugins sit side by side there without colliding.
 set -euo pipefail
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "$0")/lib/daemon.sh"
 
 base=${BT_TEST_DOCKERD_RUN:-/run/baktainer-test}
 data=${BT_TEST_DOCKERD_ROOT:-/var/lib/baktainer-test-docker}
@@ -41,20 +43,6 @@ main_docker() { env -u DOCKER_HOST docker "$@"; }
 answers() { docker -H "$host" version >/dev/null 2>&1; }
 running_pid() {
   [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
-}
-
-# close_inherited_fds closes every descriptor above 2 of the current shell. The
-# daemon outlives whoever started it, and would hold what they hold open for ever:
-# this script's own lock, and a caller's `flock /tmp/baktainer-docker.lock` (the
-# lock every Docker test waits for, which flock(1) leaves open in its command).
-close_inherited_fds() {
-  local fd
-  for fd in /proc/"$BASHPID"/fd/*; do
-    fd=${fd##*/}
-    if [ "$fd" -gt 2 ]; then
-      eval "exec $fd>&-" 2>/dev/null || true
-    fi
-  done
 }
 
 start() {
