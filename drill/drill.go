@@ -64,7 +64,7 @@ func Run(ctx context.Context, h Host, opts Options) (*Report, error) {
 	if src.Database == "" { // a Ruby-era archive whose .meta does not say
 		src.Database = unnamedDatabase
 	}
-	rep.Engine, rep.Database, rep.Expected = src.Engine, src.Database, src.Contents
+	rep.Engine, rep.Database, rep.Expected, rep.SHA256 = src.Engine, src.Database, src.Contents, src.SHA256
 	if err := plainName(src.Database); err != nil { // it reaches the image's entrypoint
 		return rep, rep.fail("archive", fmt.Errorf("the database it records: %w", err))
 	}
