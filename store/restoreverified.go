@@ -161,3 +161,23 @@ func replaceFileAtomic(d *dirHandle, name string, data []byte) error {
 	}
 	return d.sync()
 }
+
+// Newest returns the newest committed, trusted archive of name under root (as
+// Scan lists them); found is false when there is none, a missing root or name
+// directory included.
+func Newest(ctx context.Context, root, name string) (a Archive, found bool, err error) {
+	if err := checkName(name); err != nil {
+		return Archive{}, false, err
+	}
+	l, err := scan(ctx, root, name, time.Now())
+	if errors.Is(err, fs.ErrNotExist) {
+		return Archive{}, false, nil
+	}
+	if err != nil {
+		return Archive{}, false, err
+	}
+	if len(l.Archives) == 0 {
+		return Archive{}, false, nil
+	}
+	return l.Archives[len(l.Archives)-1], true, nil
+}

@@ -223,3 +223,20 @@ func TestPlanFreeSpaceSparesTheNewestRestoreVerified(t *testing.T) {
 		t.Errorf("decisions = %+v", decisions)
 	}
 }
+
+func TestNewest(t *testing.T) {
+	root := t.TempDir()
+	if _, found, err := Newest(context.Background(), filepath.Join(root, "missing"), "db"); found || err != nil {
+		t.Errorf("a missing root: found %v, err %v", found, err)
+	}
+	writeArchive(t, root, "db", now.Add(-time.Hour), []byte("old"), Options{})
+	want, _ := writeArchive(t, root, "db", now, []byte("new"), Options{})
+	writeArchive(t, root, "other", now.Add(time.Minute), []byte("x"), Options{})
+	a, found, err := Newest(context.Background(), root, "db")
+	if err != nil || !found || a.Path != want {
+		t.Errorf("Newest = %s, %v, %v; want %s", a.Path, found, err, want)
+	}
+	if _, found, err := Newest(context.Background(), root, "none"); found || err != nil {
+		t.Errorf("a name without archives: found %v, err %v", found, err)
+	}
+}
