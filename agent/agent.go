@@ -48,7 +48,7 @@ type Agent struct {
 	targets  targets
 	ready    chan struct{}
 
-	history *History // set by Run before ready
+	history *History  // set by Run before ready
 	verify  *verifier // scheduled test-restores (verify*.go)
 
 	// For health, status and metrics (health.go, status.go, inventory.go).

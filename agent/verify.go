@@ -74,20 +74,20 @@ const Skipped Outcome = "skipped"
 // TestRestore is one test-restore of one target's newest archive. Its Error is
 // scrubbed of the target's secrets.
 type TestRestore struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"` // the backup name
-	Container   string    `json:"container"`
-	ContainerID string    `json:"container_id"`
-	Engine      string    `json:"engine,omitempty"`
-	Trigger     Trigger   `json:"trigger"`
-	Outcome     Outcome   `json:"outcome"` // queued, running, succeeded, failed or skipped
-	Queued      time.Time `json:"queued"`
-	Started     time.Time `json:"started,omitzero"`
-	Ended       time.Time `json:"ended,omitzero"`
-	Archive     string    `json:"archive,omitempty"`
-	SHA256      string    `json:"sha256,omitempty"`  // of the archive tested
-	Image       string    `json:"image,omitempty"`   // the scratch container's image
-	Scratch     string    `json:"scratch,omitempty"` // the scratch container's name
+	ID          string      `json:"id"`
+	Name        string      `json:"name"` // the backup name
+	Container   string      `json:"container"`
+	ContainerID string      `json:"container_id"`
+	Engine      string      `json:"engine,omitempty"`
+	Trigger     Trigger     `json:"trigger"`
+	Outcome     Outcome     `json:"outcome"` // queued, running, succeeded, failed or skipped
+	Queued      time.Time   `json:"queued"`
+	Started     time.Time   `json:"started,omitzero"`
+	Ended       time.Time   `json:"ended,omitzero"`
+	Archive     string      `json:"archive,omitempty"`
+	SHA256      string      `json:"sha256,omitempty"`  // of the archive tested
+	Image       string      `json:"image,omitempty"`   // the scratch container's image
+	Scratch     string      `json:"scratch,omitempty"` // the scratch container's name
 	Checks      []TestCheck `json:"checks,omitempty"`
 	// FailedCheck names the first check that failed (the step, when the
 	// test-restore could not be done).

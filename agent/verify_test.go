@@ -92,8 +92,8 @@ type testRestoreRecorder struct {
 	finished []TestRestore
 }
 
-func (*testRestoreRecorder) BackupStarted(Attempt)         {}
-func (*testRestoreRecorder) BackupFinished(Attempt)        {}
+func (*testRestoreRecorder) BackupStarted(Attempt)          {}
+func (*testRestoreRecorder) BackupFinished(Attempt)         {}
 func (*testRestoreRecorder) TestRestoreStarted(TestRestore) {}
 func (o *testRestoreRecorder) TestRestoreFinished(tr TestRestore) {
 	o.mu.Lock()
