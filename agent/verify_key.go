@@ -116,3 +116,8 @@ func readSealKey(path string) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// ScratchOwner is the value of drill.LabelOwner on this agent's scratch
+// containers (`docker ps --filter label=baktainer.scratch.owner=...`); "" before
+// Run.
+func (a *Agent) ScratchOwner() string { return a.verify.owner }
