@@ -45,8 +45,12 @@ var _ TestRestoreObserver = notifyObserver{}
 // TestRestoreStarted implements TestRestoreObserver.
 func (notifyObserver) TestRestoreStarted(TestRestore) {}
 
-// TestRestoreFinished implements TestRestoreObserver: a failure names the check.
+// TestRestoreFinished implements TestRestoreObserver: a failure names the
+// check; a cancelled one says nothing of the archive and is not sent.
 func (o notifyObserver) TestRestoreFinished(tr TestRestore) {
+	if tr.Outcome != Succeeded && tr.Outcome != Failed {
+		return
+	}
 	e := notify.Event{Kind: notify.RestoreTestSucceeded, Time: tr.Ended, Name: tr.Name, Container: tr.Container,
 		Engine: tr.Engine, AttemptID: tr.ID, Trigger: string(tr.Trigger), Archive: tr.Archive,
 		DurationSeconds: tr.Duration().Seconds(), Error: tr.Error, Check: tr.FailedCheck}

@@ -68,8 +68,13 @@ func testRestorerFor(deps Deps) TestRestorer {
 
 // TriggerAPI and TriggerSchedule say why a test-restore ran, as for backups.
 
-// Skipped is the outcome of a test-restore that found no archive to test.
-const Skipped Outcome = "skipped"
+// Outcomes of test-restores besides an attempt's: one that found no archive to
+// test, and one the agent's stop (or kill) cut short, which says nothing of
+// the archive (no failure is counted or notified).
+const (
+	Skipped   Outcome = "skipped"
+	Cancelled Outcome = "cancelled"
+)
 
 // TestRestore is one test-restore of one target's newest archive. Its Error is
 // scrubbed of the target's secrets.
@@ -80,7 +85,7 @@ type TestRestore struct {
 	ContainerID string      `json:"container_id"`
 	Engine      string      `json:"engine,omitempty"`
 	Trigger     Trigger     `json:"trigger"`
-	Outcome     Outcome     `json:"outcome"` // queued, running, succeeded, failed or skipped
+	Outcome     Outcome     `json:"outcome"` // queued, running, succeeded, failed, skipped or cancelled
 	Queued      time.Time   `json:"queued"`
 	Started     time.Time   `json:"started,omitzero"`
 	Ended       time.Time   `json:"ended,omitzero"`

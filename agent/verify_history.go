@@ -22,7 +22,7 @@ import (
 // JSON Lines file in the state directory beside the backups' history (whose lock
 // guards both), one "started" and one "finished" record each, synced. A
 // test-restore that started and never finished was interrupted (the agent was
-// killed; its scratch container is swept at the start): it is recorded failed.
+// killed; its scratch container is swept at the start): it is recorded cancelled.
 type testRestoreHistory struct {
 	mu      sync.Mutex
 	path    string
@@ -43,7 +43,7 @@ type testRestoreRecord struct {
 
 // openTestRestoreHistory opens (creating) the history in dir, whose lock the
 // caller holds (OpenHistory took it). It returns the test-restores found
-// interrupted, already recorded as failed.
+// interrupted, already recorded as cancelled.
 func openTestRestoreHistory(dir string, keep int, log *logrus.Entry) (*testRestoreHistory, []TestRestore, error) {
 	h := &testRestoreHistory{path: filepath.Join(dir, testRestoreHistoryFile), keep: max(keep, 1),
 		byName: map[string][]TestRestore{}, byID: map[string]TestRestore{}, log: log}
@@ -95,7 +95,7 @@ func (h *testRestoreHistory) load() ([]TestRestore, error) {
 		if !ok {
 			continue
 		}
-		tr.Outcome, tr.Ended, tr.FailedCheck = Failed, time.Now().UTC(), "interrupted"
+		tr.Outcome, tr.Ended = Cancelled, time.Now().UTC()
 		tr.Error = "interrupted: the agent stopped before this test-restore finished (killed or crashed); its scratch container is removed at the agent's start"
 		h.add(tr)
 		interrupted = append(interrupted, tr)

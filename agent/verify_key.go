@@ -44,7 +44,7 @@ func (a *Agent) startTestRestores(ctx context.Context) error {
 	v.history = h
 	for _, tr := range interrupted {
 		a.log.WithFields(map[string]any{"name": tr.Name, "test_restore": tr.ID}).
-			Warn("a test-restore was interrupted by the agent's previous stop; recorded as failed")
+			Warn("a test-restore was interrupted by the agent's previous stop; recorded as cancelled")
 	}
 	a.sweepScratch(ctx)
 	return nil

@@ -44,6 +44,10 @@ func (a *Agent) executeTestRestore(ctx context.Context, tr TestRestore) {
 	}
 	a.obs.testRestoreStarted(tr)
 	a.testRestore(ctx, log, &tr)
+	if ctx.Err() != nil && tr.Outcome != Succeeded {
+		tr.Outcome, tr.FailedCheck = Cancelled, ""
+		tr.Error = "cancelled: the agent is stopping (" + tr.Error + ")"
+	}
 	tr.Ended = time.Now().UTC()
 	a.finishTestRestore(log, tr)
 }
@@ -208,6 +212,8 @@ func (a *Agent) finishTestRestore(log *logrus.Entry, tr TestRestore) {
 			Infof("test-restore passed in %s", tr.Duration().Round(100*time.Millisecond))
 	case Failed:
 		log.WithFields(logrus.Fields{"archive": tr.Archive, "check": tr.FailedCheck}).Errorf("test-restore FAILED: %s", tr.Error)
+	case Cancelled:
+		log.Warn(tr.Error)
 	case Skipped:
 		log.Debug(tr.Error)
 		if tr.Trigger == TriggerSchedule {

@@ -413,7 +413,30 @@ func TestStartSweepsAndRecordsInterruptedTestRestores(t *testing.T) {
 		t.Errorf("sweeps at the start: %v, want one of owner %s", fr2.sweeps, owner)
 	}
 	got, ok := r2.agent.TestRestoreByID(tr.ID)
-	if !ok || got.Outcome != Failed || got.FailedCheck != "interrupted" {
+	if !ok || got.Outcome != Cancelled || !strings.HasPrefix(got.Error, "interrupted") {
 		t.Errorf("the interrupted test-restore: %+v, %v", got, ok)
+	}
+}
+
+// A test-restore the agent's stop cuts short is recorded cancelled: it says
+// nothing of the archive, so it is neither a failure nor notified.
+func TestStopCancelsATestRestore(t *testing.T) {
+	hook, url := startWebhook(t)
+	fr := &fakeRestorer{gate: make(chan struct{})}
+	r, rec := startVerifying(t, map[string]string{"BT_WEBHOOK_URL": url}, fr)
+	r.runNow("db")
+	tr, _ := r.agent.RunTestRestore("db")
+	waitFor(t, "the test-restore runs", func() bool { n, _ := fr.stats(); return n == 1 })
+	r.stop()
+	got, ok := r.agent.verify.history.get(tr.ID)
+	if !ok || got.Outcome != Cancelled || !strings.Contains(got.Error, "the agent is stopping") {
+		t.Errorf("the cut test-restore: %+v, %v", got, ok)
+	}
+	if all := rec.all(); len(all) != 1 || all[0].Outcome != Cancelled {
+		t.Errorf("observers heard %+v", all)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if e, sent := hook.find("restore_test.failed"); sent {
+		t.Errorf("a cancelled test-restore was notified as failed: %v", e)
 	}
 }
