@@ -48,7 +48,7 @@ type Event struct {
 	Error           string    `json:"error,omitempty"`
 	ErrorKind       string    `json:"error_kind,omitempty"`
 	Check           string    `json:"check,omitempty"` // the test-restore's check that failed
-	Message         string    `json:"message"` // one line for people
+	Message         string    `json:"message"`         // one line for people
 }
 
 // Title is a short headline for chat services.
