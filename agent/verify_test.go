@@ -74,12 +74,6 @@ func (f *fakeRestorer) Sweep(_ context.Context, owner string, _ time.Time) ([]st
 	return nil, nil
 }
 
-func (f *fakeRestorer) set(fn func(f *fakeRestorer)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(f)
-}
-
 func (f *fakeRestorer) stats() (calls, maxInFlight int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -5,7 +5,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -106,6 +106,12 @@ func TestScheduledTestRestoresOfEveryEngine(t *testing.T) {
 	run := rig.RunID()
 	watch := watchScratch(t, dc)
 	targets := startVerifyTargets(t, dc, run)
+	// Test-restores off by label: tested only when asked (the dashboard's button).
+	spec, _ := engExample(t, engines.SQLite{}, rig.SQLiteImage, "", nil, map[string]string{labels.VerifySchedule: "off"})
+	spec.Name, spec.Labels[rig.RunLabel], spec.Labels[labels.OnStart] = "verify-manual", run, "true"
+	manual := rig.Start(t, dc, spec)
+	rig.Exec(t, dc, manual, nil, nil, "chown", rig.SQLiteUser, "/data")
+	rig.SQLite(t, dc, manual, sqliteDB, sqliteSeedSQL)
 	rc, hook := startReceiver(t)
 	token := "tok-" + rig.RunID() + rig.RunID() + rig.RunID()
 	began := time.Now()
@@ -131,7 +137,10 @@ func TestScheduledTestRestoresOfEveryEngine(t *testing.T) {
 			t.Errorf("no restore_test.succeeded notification of %s", tg.name)
 		}
 	}
-	checkTestRestoreDashboard(t, ta, token, targets, targets[4].container)
+	if st, _ := ta.target(manual); st.TestRestoreSchedule != "" || len(ta.TestRestores(manual, 0)) != 0 {
+		t.Errorf("test-restores off by label: schedule %q, %d test-restores", st.TestRestoreSchedule, len(ta.TestRestores(manual, 0)))
+	}
+	checkTestRestoreDashboard(t, ta, token, targets, manual)
 
 	ta.stop() // a running test-restore is cancelled, its scratch container removed
 	watch.check(t, ta.ScratchOwner(), len(targets)+1)
@@ -202,19 +211,7 @@ func checkTestRestoreStatus(t *testing.T, ta *testAgent, token string, targets [
 // and no failures.
 func checkTestRestoreMetrics(t *testing.T, ta *testAgent, token string, targets []verifyTarget) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, ta.url+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
+	families := scrape(t, ta, token)
 	for _, tg := range targets {
 		when, ok := sample(families, "baktainer_restore_test_last_success_timestamp_seconds", map[string]string{"name": tg.name})
 		if !ok || time.Since(time.Unix(int64(when), 0)) > 15*time.Minute {
@@ -224,6 +221,30 @@ func checkTestRestoreMetrics(t *testing.T, ta *testAgent, token string, targets 
 			t.Errorf("%s: baktainer_restore_test_failures_total = %v, %v; want 0", tg.name, n, ok)
 		}
 	}
+}
+
+// scrape reads the agent's /metrics.
+func scrape(t *testing.T, ta *testAgent, token string) map[string]*dto.MetricFamily {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, ta.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return families
+}
+
+// metricOf is the value of metric{name=name} on the agent's /metrics.
+func metricOf(t *testing.T, ta *testAgent, token, metric, name string) (float64, bool) {
+	t.Helper()
+	return sample(scrape(t, ta, token), metric, map[string]string{"name": name})
 }
 
 // checkTestRestoreDashboard: in headless Chromium, every target's newest archive
