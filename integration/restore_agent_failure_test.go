@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
@@ -85,6 +87,7 @@ func TestScheduledTestRestoreOfAWrongArchive(t *testing.T) {
 		t.Errorf("baktainer_restore_test_failures_total{name=%q} = %v, %v; want at least 1", src, n, ok)
 	}
 
+	checkFailedBadges(t, ta, token, src)
 	checkPostVerify(t, ta, token, src, wrong)
 	checkRetentionKeepsVerified(t, ta, token, src, good.Archive, wrong)
 	ta.stop()
@@ -192,5 +195,28 @@ func checkRetentionKeepsVerified(t *testing.T, ta *testAgent, token, name, verif
 	}
 	if att.Pruned != 1 {
 		t.Errorf("retention count=1 pruned %d archives, want 1 (the wrong one)", att.Pruned)
+	}
+}
+
+// checkFailedBadges: in headless Chromium, the target's test-restores show
+// failed, its newest archive "test-restore failed" and the one before it
+// "restore-verified".
+func checkFailedBadges(t *testing.T, ta *testAgent, token, container string) {
+	t.Helper()
+	ctx := newBrowser(t)
+	row := `tr.target[data-container="` + container + `"]`
+	if err := chromedp.Do(ctx, chromedp.Navigate(ta.url+"/"), chromedp.WaitVisible(chromedp.CSS("#bt-token-form")),
+		chromedp.SendKeys(chromedp.CSS("#bt-token"), token),
+		chromedp.Click(chromedp.CSS(`#bt-token-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row))); err != nil {
+		t.Fatalf("open the dashboard: %v", err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const r = document.querySelector('`+row+`');
+		return r.dataset.testRestore + ": " + Array.from(r.querySelectorAll("li.archive .badge")).map(b => b.textContent.trim()).join(", "); })()`))
+	if err != nil {
+		t.Fatalf("read the badges: %v", err)
+	}
+	if want := "failed: test-restore failed, restore-verified"; got != want {
+		t.Errorf("the dashboard shows %q, want %q", got, want)
 	}
 }
