@@ -59,6 +59,7 @@ func (a *Agent) admit(ctx context.Context, c docker.Container) {
 		return
 	}
 	e := newEntry(c, a.engines, a.cfg.Schedule)
+	a.verifySchedule(e)
 	var missing error
 	e.destination, missing = locate(ctx, a.dests, e)
 	replaced := a.targets.register(e, a.fire)

@@ -30,6 +30,9 @@ type Deps struct {
 	Destinations Destinations      // nil: Directory{cfg.BackupDir}
 	Observers    []Observer        // besides the history and the notifier
 	Log          *logrus.Entry     // nil: logrus' standard logger
+	// TestRestorer runs test-restores; nil: package drill on Docker when it is
+	// a *docker.Client (verify.go).
+	TestRestorer TestRestorer
 }
 
 // Agent discovers, schedules and runs backups. Create it with New, add observers
@@ -45,7 +48,8 @@ type Agent struct {
 	targets  targets
 	ready    chan struct{}
 
-	history *History // set by Run before ready
+	history *History  // set by Run before ready
+	verify  *verifier // scheduled test-restores (verify*.go)
 
 	// For health, status and metrics (health.go, status.go, inventory.go).
 	started   time.Time  // when New made the agent: its uptime
@@ -96,6 +100,8 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 	a.notifier = n
 	a.targets = targets{byID: map[string]*entry{}, loc: cfg.Location, defSpec: cfg.Schedule,
 		cron: cron.New(cron.WithLocation(cfg.Location), cron.WithLogger(cron.DiscardLogger))}
+	a.verify = newVerifier(cfg.Verify, deps)
+	a.targets.fireTestRestore = a.fireTestRestore
 	a.obs.add(notifyObserver{n}, a.inventory)
 	a.obs.add(deps.Observers...)
 	return a, nil
@@ -131,6 +137,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.log.WithFields(logrus.Fields{"name": att.Name, "attempt": att.ID}).Warn("an attempt was interrupted by the agent's previous stop; recorded as failed")
 		notifyObserver{a.notifier}.BackupFinished(att)
 	}
+	if err := a.startTestRestores(ctx); err != nil {
+		return err
+	}
+	defer a.verify.history.close()
 	a.cleanup(ctx)
 
 	var wg sync.WaitGroup

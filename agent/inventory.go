@@ -44,8 +44,9 @@ type inventory struct {
 }
 
 type nameTotals struct {
-	count int
-	bytes int64
+	count  int
+	bytes  int64
+	recent []store.Archive // the newest few, newest first (verify_status.go)
 }
 
 var _ Observer = (*inventory)(nil)
@@ -187,6 +188,7 @@ func describeRoot(root string, perName map[string]nameTotals) DestinationStatus 
 		t := perName[a.Meta.Name]
 		t.count++
 		t.bytes += a.Meta.Size
+		t.recent = keepNewest(t.recent, a)
 		perName[a.Meta.Name] = t
 	}
 	d.Names = len(names)

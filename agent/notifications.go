@@ -39,3 +39,28 @@ func (o notifyObserver) Warning(w Warning) {
 	o.n.Notify(notify.Event{Kind: notify.Warning, Time: w.Time, Name: w.Name, Container: w.Container,
 		Message: fmt.Sprintf("%s (container %s): %s", w.Name, w.Container, w.Message)})
 }
+
+var _ TestRestoreObserver = notifyObserver{}
+
+// TestRestoreStarted implements TestRestoreObserver.
+func (notifyObserver) TestRestoreStarted(TestRestore) {}
+
+// TestRestoreFinished implements TestRestoreObserver: a failure names the
+// check; a cancelled one says nothing of the archive and is not sent.
+func (o notifyObserver) TestRestoreFinished(tr TestRestore) {
+	if tr.Outcome != Succeeded && tr.Outcome != Failed {
+		return
+	}
+	e := notify.Event{Kind: notify.RestoreTestSucceeded, Time: tr.Ended, Name: tr.Name, Container: tr.Container,
+		Engine: tr.Engine, AttemptID: tr.ID, Trigger: string(tr.Trigger), Archive: tr.Archive,
+		DurationSeconds: tr.Duration().Seconds(), Error: tr.Error, Check: tr.FailedCheck}
+	if tr.Outcome == Succeeded {
+		e.Message = fmt.Sprintf("Test-restore of %s (container %s, %s) passed: %s restored into %s and %d checks passed in %.1fs",
+			tr.Name, tr.Container, tr.Engine, tr.Archive, tr.Image, len(tr.Checks), e.DurationSeconds)
+	} else {
+		e.Kind = notify.RestoreTestFailed
+		e.Message = fmt.Sprintf("Test-restore of %s (container %s, %s) FAILED at check %q: %s (archive %s)",
+			tr.Name, tr.Container, tr.Engine, tr.FailedCheck, tr.Error, tr.Archive)
+	}
+	o.n.Notify(e)
+}

@@ -95,6 +95,11 @@ type TargetReport struct {
 	LastDurationSeconds float64 `json:"last_duration_seconds"`
 	Archives            int     `json:"archives"`      // archives of this backup name on every destination
 	ArchiveBytes        int64   `json:"archive_bytes"` // their total size
+	// TestRestore is its test-restores (nil when they are off for it);
+	// RecentArchives its newest archives with what test-restores proved of
+	// each (verify_status.go).
+	TestRestore    *TestRestoreReport `json:"test_restore,omitempty"`
+	RecentArchives []ArchiveSummary   `json:"recent_archives,omitempty"`
 }
 
 // DestinationStatus is one backup destination (a directory or a backup volume).
@@ -125,6 +130,7 @@ func (a *Agent) targetReports(ctx context.Context, perName map[string]nameTotals
 		r := a.report(e, now, grace)
 		r.Archives, r.ArchiveBytes = perName[r.Name].count, perName[r.Name].bytes
 		r.DestinationProblem = a.destinationProblem(ctx, e)
+		a.addTestRestores(&r, e, perName[r.Name], now)
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].State.Rank() < out[j].State.Rank() })

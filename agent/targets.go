@@ -28,6 +28,10 @@ type entry struct {
 	registered  time.Time
 	destination string // which destination its archives go to (Destinations.Locate)
 	heldBy      string // the container ID whose backup name it was refused (nameConflict)
+	// Its test-restores' schedule (verify.go); nil when off.
+	verifySpec   string
+	verifySched  cron.Schedule
+	verifyCronID cron.EntryID
 }
 
 func (e *entry) id() string   { return e.target.Container.ID }
@@ -46,6 +50,9 @@ type TargetInfo struct {
 	OnStart     bool      `json:"on_start"`
 	Destination string    `json:"destination"`
 	Problem     string    `json:"problem,omitempty"` // label problems: not scheduled until fixed
+	// TestRestoreSchedule is when its newest archive is test-restored; "" when
+	// test-restores are off for it.
+	TestRestoreSchedule string `json:"test_restore_schedule,omitempty"`
 	// DestinationProblem says why archives cannot be written where they go (e.g.
 	// a baktainer.volume naming no volume); the target stays scheduled.
 	DestinationProblem string `json:"destination_problem,omitempty"`
@@ -75,7 +82,7 @@ func describe(e *entry, next time.Time, dests Destinations) TargetInfo {
 		info.Problem = engines.Redact(e.problem.Error(), engines.Secrets(e.target)...)
 		info.Schedule = ""
 	} else {
-		info.NextRun = next
+		info.NextRun, info.TestRestoreSchedule = next, e.verifySpec
 	}
 	return info
 }
@@ -87,6 +94,8 @@ type targets struct {
 	cron    *cron.Cron
 	loc     *time.Location
 	defSpec string
+	// fireTestRestore is what an entry's test-restore cron entry runs.
+	fireTestRestore func(id string)
 }
 
 // newEntry resolves an inspected container into an entry, parsing its schedule.
@@ -136,6 +145,7 @@ func (ts *targets) register(e *entry, fire func(id string)) (replaced *entry) {
 	defer ts.mu.Unlock()
 	if old, ok := ts.byID[e.id()]; ok {
 		ts.cron.Remove(old.cronID)
+		ts.cron.Remove(old.verifyCronID)
 		replaced = old
 	}
 	if holder := nameHolder(e, maps.Values(ts.byID)); holder != nil {
@@ -144,6 +154,9 @@ func (ts *targets) register(e *entry, fire func(id string)) (replaced *entry) {
 	if e.problem == nil {
 		id := e.id()
 		e.cronID = ts.cron.Schedule(e.sched, cron.FuncJob(func() { fire(id) }))
+		if e.verifySched != nil && ts.fireTestRestore != nil {
+			e.verifyCronID = ts.cron.Schedule(e.verifySched, cron.FuncJob(func() { ts.fireTestRestore(id) }))
+		}
 	}
 	ts.byID[e.id()] = e
 	return replaced
@@ -159,6 +172,7 @@ func (ts *targets) remove(id string) (removed *entry, waiting []*entry) {
 		return nil, nil
 	}
 	ts.cron.Remove(e.cronID)
+	ts.cron.Remove(e.verifyCronID)
 	delete(ts.byID, id)
 	for _, o := range ts.byID {
 		if o.heldBy == id {

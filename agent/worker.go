@@ -84,6 +84,9 @@ func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
 func (a *Agent) execute(ctx context.Context, keys []string, att Attempt) {
 	defer a.running.Done()
 	defer a.release(keys, att.ID)
+	if !a.waitForTestRestore(ctx, att.Name) { // never beside a test-restore of its archives
+		return // never started: nothing to report
+	}
 	select {
 	case a.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -165,7 +168,8 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 // warning: the new archive is safe either way.
 func (a *Agent) prune(ctx context.Context, root, archive string, name string, p store.Policy, t engines.Target) int {
 	// The archive was hashed as it was written: no need to read it back.
-	decisions, err := store.Prune(ctx, root, name, p, time.Now(), store.PruneOptions{Verified: archive})
+	decisions, err := store.Prune(ctx, root, name, p, time.Now(), store.PruneOptions{Verified: archive,
+		RestoreVerifiedKey: a.restoreVerifiedKey(t), InUse: a.verify.inUse()})
 	removed := 0
 	for _, d := range decisions {
 		if !d.Keep {

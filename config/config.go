@@ -43,6 +43,7 @@ type Config struct {
 
 	Notify notify.Settings
 	Server Server
+	Verify Verify // BT_VERIFY_*: scheduled test-restores
 
 	ResyncInterval time.Duration // BT_RESYNC_INTERVAL: full re-list even when events flow
 	HistoryKeep    int           // BT_HISTORY_KEEP: attempts kept per backup name
@@ -141,6 +142,7 @@ func Load(lookup Lookup) (Config, error) {
 		}
 	}
 	errs = append(errs, c.loadEncryption(lookup)...)
+	errs = append(errs, c.loadVerify(lookup)...)
 	errs = append(errs, c.loadDocker(lookup)...)
 	errs = append(errs, c.loadRuby(lookup, raw)...)
 	errs = append(errs, c.validate()...)

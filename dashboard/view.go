@@ -33,6 +33,8 @@ type targetView struct {
 	SizeTrend     Sparkline
 	DurationTrend Sparkline
 	CanRun        bool
+	// CanTestRestore: no test-restore of it is queued or running (verify.go).
+	CanTestRestore bool
 }
 
 // content gathers what the page shows. Targets come failures first (see
@@ -46,9 +48,10 @@ func (d *Dashboard) content(ctx context.Context) contentView {
 		counts[t.State]++
 		sizes, durations := d.trends(t.Name)
 		v.Targets = append(v.Targets, targetView{TargetReport: t,
-			SizeTrend:     newSparkline(sizes, fmt.Sprintf("size of the last %d successful backups", len(sizes))),
-			DurationTrend: newSparkline(durations, fmt.Sprintf("duration of the last %d successful backups", len(durations))),
-			CanRun:        t.State != agent.StateInvalid && t.Active == nil,
+			SizeTrend:      newSparkline(sizes, fmt.Sprintf("size of the last %d successful backups", len(sizes))),
+			DurationTrend:  newSparkline(durations, fmt.Sprintf("duration of the last %d successful backups", len(durations))),
+			CanRun:         t.State != agent.StateInvalid && t.Active == nil,
+			CanTestRestore: canTestRestore(t),
 		})
 	}
 	for _, s := range []agent.TargetState{agent.StateFailing, agent.StateOverdue, agent.StateInvalid, agent.StatePending, agent.StateOK} {
@@ -83,6 +86,8 @@ var funcs = template.FuncMap{
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"uptime":   func(s float64) string { return humanDuration(time.Duration(s) * time.Second) },
 	"ubytes":   func(n uint64) string { return units.BytesSize(float64(n)) },
+	// restoreBadge is an archive's badge (verify.go).
+	"restoreBadge": restoreBadge,
 }
 
 // humanSeconds writes a backup's duration: 0.4 s, 12 s, 3m05s.

@@ -21,6 +21,7 @@ import (
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/legacy"
+	"github.com/baktainer/baktainer/store"
 )
 
 // Options for one test-restore.
@@ -64,7 +65,7 @@ func Run(ctx context.Context, h Host, opts Options) (*Report, error) {
 	if src.Database == "" { // a Ruby-era archive whose .meta does not say
 		src.Database = unnamedDatabase
 	}
-	rep.Engine, rep.Database, rep.Expected = src.Engine, src.Database, src.Contents
+	rep.Engine, rep.Database, rep.Expected, rep.SHA256 = src.Engine, src.Database, src.Contents, src.SHA256
 	if err := plainName(src.Database); err != nil { // it reaches the image's entrypoint
 		return rep, rep.fail("archive", fmt.Errorf("the database it records: %w", err))
 	}
@@ -263,9 +264,7 @@ func prove(ctx context.Context, h Host, rep *Report, eng engines.Engine, in engi
 	}
 	restoreErr := restore(rctx, h, eng, target, dump, src)
 	streamed, countErr := counter.Contents()
-	if streamed != nil && !target.Spec.All && len(streamed.Databases) == 1 {
-		streamed.Databases[0].Name = src.Database // as the scratch server names it, whatever the dump's header said
-	}
+	nameAsRestored(streamed, src.Database, target.Spec.All)
 	if restoreErr != nil {
 		return rep.fail("restore", restoreErr)
 	}
@@ -289,6 +288,20 @@ func prove(ctx context.Context, h Host, rep *Report, eng engines.Engine, in engi
 	}
 	return rep.err()
 }
+
+// nameAsRestored names the database of a one-database dump as the scratch
+// server has it (the archive's database), whatever the dump's header said. A
+// dump of every database (all, or an engine whose archives always record "all":
+// Redis) keeps the names it holds, even when it holds one.
+func nameAsRestored(streamed *store.Contents, database string, all bool) {
+	if streamed != nil && !all && database != allDatabases && len(streamed.Databases) == 1 {
+		streamed.Databases[0].Name = database
+	}
+}
+
+// allDatabases is what an archive records as its database when it holds every
+// database (engines.Engine.Database).
+const allDatabases = "all"
 
 // unnamedDatabase is the scratch database of a dump whose database is not recorded.
 const unnamedDatabase = "restored"

@@ -139,3 +139,26 @@ func TestPlainName(t *testing.T) {
 		}
 	}
 }
+
+// A dump of one database is compared under the archive's database name; a dump
+// of every database keeps its own names, even when it holds one (an RDB of
+// Redis database 0 alone: the archive records "all").
+func TestNameAsRestored(t *testing.T) {
+	for _, tc := range []struct {
+		name, database, streamed, want string
+		all                            bool
+	}{
+		{"pg_dump of one database", "app", "", "app", false},
+		{"mysqldump header names another", "app", "shop", "app", false},
+		{"RDB of database 0 alone", "all", "0", "0", false},
+		{"pg_dumpall of one database", "all", "app", "app", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &store.Contents{Databases: []store.DatabaseContents{{Name: tc.streamed}}}
+			nameAsRestored(c, tc.database, tc.all)
+			if got := c.Databases[0].Name; got != tc.want {
+				t.Errorf("named %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 // Report is what a test-restore did and found.
 type Report struct {
 	Archive   string
+	SHA256    string // of the archive that was opened (and verified as it streamed)
 	Engine    string
 	Database  string
 	Image     string

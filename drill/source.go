@@ -23,6 +23,7 @@ type Source struct {
 	Image    *store.ImageRef // nil when not recorded
 	Contents *store.Contents // counted at backup; nil when not recorded
 	DumpSize int64           // bytes of the dump, for progress
+	SHA256   string          // of the archive file (its .sha256); "" for a Ruby-era archive
 	Dump     io.ReadCloser
 }
 
@@ -56,7 +57,7 @@ func Open(ctx context.Context, path string, keys Keys) (*Source, error) {
 		return nil, err
 	}
 	return &Source{Path: path, Kind: KindArchive, Engine: meta.Engine, Database: meta.Database, Image: meta.Image,
-		Contents: meta.Contents, DumpSize: meta.DumpSize, Dump: r}, nil
+		Contents: meta.Contents, DumpSize: meta.DumpSize, SHA256: meta.SHA256, Dump: r}, nil
 }
 
 // openLegacy finds the archive in its Ruby-era layout (ROOT/DAY/NAME-TIME.sql…)

@@ -35,6 +35,7 @@ type testAgent struct {
 	logs       *syncBuffer
 	cancel     context.CancelFunc
 	done       chan error
+	stopOnce   sync.Once
 }
 
 // startAgent starts an agent with the given BT_* settings on top of test defaults:
@@ -97,13 +98,17 @@ func startAgentWith(t testing.TB, deps agent.Deps, run string, settings map[stri
 	return ta
 }
 
+// stop stops the agent and waits for it; a second call (a test's own, then its
+// cleanup's) returns at once.
 func (ta *testAgent) stop() {
-	ta.cancel()
-	select {
-	case <-ta.done:
-	case <-time.After(60 * time.Second):
-		panic("agent did not stop within 60s")
-	}
+	ta.stopOnce.Do(func() {
+		ta.cancel()
+		select {
+		case <-ta.done:
+		case <-time.After(60 * time.Second):
+			panic("agent did not stop within 60s")
+		}
+	})
 }
 
 // waitUntil polls cond until it holds, failing the test with what() after timeout.

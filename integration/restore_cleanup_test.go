@@ -27,11 +27,17 @@ import (
 // its test-restore waits until its deadline.
 func neverReadyArchive(t *testing.T) string {
 	t.Helper()
+	return neverReadyArchiveOf(t, t.TempDir(), "never-ready-"+rig.RunID())
+}
+
+// neverReadyArchiveOf is neverReadyArchive named name under root.
+func neverReadyArchiveOf(t *testing.T, root, name string) string {
+	t.Helper()
 	dump, err := os.ReadFile("../engines/testdata/pg-one.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := store.Create(t.TempDir(), store.Meta{Name: "never-ready-" + rig.RunID(), Engine: "postgres", Database: "app",
+	p, err := store.Create(root, store.Meta{Name: name, Engine: "postgres", Database: "app",
 		Image: &store.ImageRef{Name: rig.SQLiteImage}}, "sql", store.Options{Compression: store.Zstd})
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,14 @@ const (
 	KeepDaily    = "baktainer.retention.daily"
 	KeepWeekly   = "baktainer.retention.weekly"
 	KeepMonthly  = "baktainer.retention.monthly"
+	// VerifySchedule is when the newest archive is test-restored (new): a
+	// schedule as Schedule, or "off"; overrides BT_VERIFY_CRON.
+	VerifySchedule = "baktainer.verify.schedule"
 )
+
+// VerifyOff is Spec.VerifySchedule of a container whose test-restores are off
+// (baktainer.verify.schedule=off, none or false), whatever BT_VERIFY_CRON says.
+const VerifyOff = "off"
 
 // Prefix starts every baktainer label.
 const Prefix = "baktainer."
@@ -54,6 +61,9 @@ type Spec struct {
 	OnStart      bool
 	Volume       string
 	Retention    Retention
+	// VerifySchedule is when to test-restore the newest archive: a schedule,
+	// VerifyOff, or "" for BT_VERIFY_CRON.
+	VerifySchedule string
 	// Warnings are what Parse noticed without refusing it (an unknown
 	// baktainer.* label, most likely a typo): the container is still backed up,
 	// and `labels check`, the log and /status say so.
@@ -137,7 +147,8 @@ func Parse(labels map[string]string) (Spec, error) {
 	p.databases(&s)
 	s.Name = p.name()
 	s.Compress = p.compression(p.pick(Compress, RubyCompress))
-	s.Schedule = p.schedule()
+	s.Schedule = p.schedule(Schedule)
+	s.VerifySchedule = p.verifySchedule()
 	s.OnStart = p.boolean(OnStart)
 	s.Volume = p.checked(Volume, parse.VolumeName)
 	s.Retention = Retention{
@@ -252,21 +263,30 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // ParseSchedule parses a schedule as the agent does.
 func ParseSchedule(expr string) (cron.Schedule, error) { return cronParser.Parse(expr) }
 
-func (p *parser) schedule() string {
-	v := p.text(Schedule)
+func (p *parser) schedule(label string) string {
+	v := p.text(label)
 	if v == "" {
 		return ""
 	}
 	if _, err := ParseSchedule(v); err != nil {
-		p.fail(Schedule, v, fmt.Sprintf("not a 5-field cron expression or @daily-style descriptor (%v)", err))
+		p.fail(label, v, fmt.Sprintf("not a 5-field cron expression or @daily-style descriptor (%v)", err))
 	}
 	return v
+}
+
+// verifySchedule reads baktainer.verify.schedule: a schedule, or off.
+func (p *parser) verifySchedule() string {
+	switch strings.ToLower(strings.TrimSpace(p.labels[VerifySchedule])) {
+	case VerifyOff, "none", "false":
+		return VerifyOff
+	}
+	return p.schedule(VerifySchedule)
 }
 
 // Known lists every label Parse reads, sorted.
 func Known() []string {
 	known := []string{All, Backup, Compress, Database, Engine, Name, OnStart, Password, PasswordFile,
-		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, Volume}
+		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, VerifySchedule, Volume}
 	sort.Strings(known)
 	return known
 }

@@ -27,6 +27,17 @@ func TestParse(t *testing.T) {
 				return s.PasswordFile == "/run/secrets/db" && s.Schedule == "@daily" && s.OnStart && s.Volume == "pg" && *s.Retention.Count == 7 && s.Retention.Days == nil
 			},
 		},
+		{
+			name:   "test-restore schedule",
+			labels: map[string]string{Backup: "true", VerifySchedule: "@every 6h"},
+			check:  func(s Spec) bool { return s.VerifySchedule == "@every 6h" },
+		},
+		{
+			name:   "test-restores off for one container",
+			labels: map[string]string{Backup: "true", VerifySchedule: " Off "},
+			check:  func(s Spec) bool { return s.VerifySchedule == VerifyOff },
+		},
+		{name: "a test-restore schedule that is not one", labels: map[string]string{VerifySchedule: "weekly-ish"}, problems: []string{VerifySchedule}},
 		{name: "not labelled", labels: map[string]string{"com.example": "x"}, check: func(s Spec) bool { return !s.Backup && s.Engine == "" }},
 		{
 			name:     "every problem at once",

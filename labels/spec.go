@@ -39,6 +39,7 @@ func (s Spec) Labels() map[string]string {
 	text(Compress, s.Compress)
 	text(Schedule, s.Schedule)
 	flag(OnStart, s.OnStart)
+	text(VerifySchedule, s.VerifySchedule)
 	text(Volume, s.Volume)
 	count(KeepDays, s.Retention.Days)
 	count(KeepCount, s.Retention.Count)

@@ -15,8 +15,9 @@ import (
 func registered(t *testing.T) map[string]bool {
 	t.Helper()
 	src := fixture()
+	src.targets[1].TestRestore = &agent.TestRestoreReport{LastSuccess: &agent.TestRestore{Ended: t0}}
 	m := New(src)
-	m.TargetRegistered(agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "shop"}})
+	m.TargetRegistered(agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "shop", TestRestoreSchedule: "@weekly"}})
 	m.BackupFinished(*src.targets[0].LastFailure)
 	ok := *src.targets[1].LastSuccess
 	ok.Pruned = 1

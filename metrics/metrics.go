@@ -32,6 +32,8 @@ type Metrics struct {
 	durations *prometheus.HistogramVec
 	retention *prometheus.CounterVec
 	warnings  prometheus.Counter
+
+	restoreFailures *prometheus.CounterVec // verify.go
 }
 
 var (
@@ -61,8 +63,9 @@ func New(src Source) *Metrics {
 			[]string{"name"}),
 		warnings: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "warnings_total",
 			Help: "Warnings raised: wrong labels, a skipped run, two containers sharing a backup name, a failed retention."}),
+		restoreFailures: newRestoreFailures(),
 	}
-	m.reg.MustRegister(m.backups, m.failures, m.durations, m.retention, m.warnings, newStateCollector(src),
+	m.reg.MustRegister(m.backups, m.failures, m.durations, m.retention, m.warnings, m.restoreFailures, newStateCollector(src),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -104,6 +107,7 @@ func (m *Metrics) TargetRegistered(t agent.TargetStatus) {
 		m.backups.WithLabelValues(t.Name, string(outcome))
 	}
 	m.retention.WithLabelValues(t.Name)
+	m.registerTestRestores(t)
 }
 
 // TargetRemoved implements agent.TargetObserver. Counters stay: a container that

@@ -57,7 +57,7 @@ var (
 
 var allDescs = []*prometheus.Desc{targetsDesc, targetInfoDesc, invalidDesc, lastSuccessDesc, lastFailureDesc,
 	lastFailedDesc, sizeDesc, lastDurDesc, nextRunDesc, deadlineDesc, overdueDesc, archivesDesc, inFlightDesc,
-	queuedDesc, freeDesc, fsSizeDesc, volArchDesc, volBytesDesc, connectedDesc, lastSyncDesc, buildDesc}
+	queuedDesc, freeDesc, fsSizeDesc, volArchDesc, volBytesDesc, connectedDesc, lastSyncDesc, buildDesc, restoreLastSuccessDesc}
 
 // stateCollector reads the agent's state at scrape time.
 type stateCollector struct{ src Source }
@@ -119,6 +119,7 @@ func collectTarget(gauge func(*prometheus.Desc, float64, ...string), t agent.Tar
 	gauge(targetInfoDesc, 1, t.Name, t.Container, t.Engine, t.Schedule, t.Destination)
 	gauge(invalidDesc, boolValue(t.State == agent.StateInvalid), id...)
 	gauge(archivesDesc, float64(t.Archives), id...)
+	collectTestRestores(gauge, t)
 	if t.State == agent.StateInvalid {
 		return
 	}

@@ -23,6 +23,10 @@ const (
 	BackupSucceeded Kind = "backup.succeeded"
 	BackupFailed    Kind = "backup.failed"
 	Warning         Kind = "warning"
+	// A test-restore of an archive into a scratch container passed or failed
+	// (sent as BT_NOTIFY_SUCCESS and BT_NOTIFY_FAILURES say).
+	RestoreTestSucceeded Kind = "restore_test.succeeded"
+	RestoreTestFailed    Kind = "restore_test.failed"
 )
 
 // Event is one notification. It carries no secret: callers fill it from names,
@@ -43,7 +47,8 @@ type Event struct {
 	Tries           int       `json:"tries,omitempty"`
 	Error           string    `json:"error,omitempty"`
 	ErrorKind       string    `json:"error_kind,omitempty"`
-	Message         string    `json:"message"` // one line for people
+	Check           string    `json:"check,omitempty"` // the test-restore's check that failed
+	Message         string    `json:"message"`         // one line for people
 }
 
 // Title is a short headline for chat services.
@@ -53,6 +58,10 @@ func (e Event) Title() string {
 		return fmt.Sprintf("baktainer on %s: backup of %s succeeded", e.Host, e.Name)
 	case BackupFailed:
 		return fmt.Sprintf("baktainer on %s: backup of %s FAILED", e.Host, e.Name)
+	case RestoreTestSucceeded:
+		return fmt.Sprintf("baktainer on %s: test-restore of %s passed", e.Host, e.Name)
+	case RestoreTestFailed:
+		return fmt.Sprintf("baktainer on %s: test-restore of %s FAILED", e.Host, e.Name)
 	}
 	return fmt.Sprintf("baktainer on %s: warning", e.Host)
 }
@@ -77,9 +86,9 @@ func (s Settings) Configured() bool {
 
 func (s Settings) wants(k Kind) bool {
 	switch k {
-	case BackupSucceeded:
+	case BackupSucceeded, RestoreTestSucceeded:
 		return s.OnSuccess
-	case BackupFailed:
+	case BackupFailed, RestoreTestFailed:
 		return s.OnFailure
 	}
 	return s.OnWarning

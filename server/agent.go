@@ -32,6 +32,15 @@ type Agent interface {
 	// CheckedTargets returns every registered target, with the problem of its
 	// destination.
 	CheckedTargets(ctx context.Context) []agent.TargetStatus
+	// RunTestRestore queues a test-restore of the newest archive of the target
+	// ref names: an *agent.TestRestoreBusyError when one is queued or
+	// running, the others as RunNow.
+	RunTestRestore(ref string) (agent.TestRestore, error)
+	// TestRestoreByID returns one test-restore, queued, running or finished.
+	TestRestoreByID(id string) (agent.TestRestore, bool)
+	// TestRestores returns up to limit test-restores, newest first; of one
+	// backup name, or all when name is empty.
+	TestRestores(name string, limit int) []agent.TestRestore
 }
 
 var _ Agent = (*agent.Agent)(nil)

@@ -20,6 +20,7 @@ func (s *Server) apiRoutes() {
 	s.Handle("GET /api/v1/backups", http.HandlerFunc(s.listBackups))
 	s.Handle("GET /api/v1/backups/{id}", http.HandlerFunc(s.getBackup))
 	s.Handle("GET /api/v1/targets", http.HandlerFunc(s.listTargets))
+	s.verifyRoutes()
 }
 
 // postBackup queues a backup now: 202 with the attempt; 404 for a container that is

@@ -26,12 +26,16 @@ type fakeAgent struct {
 	health    agent.Health
 	observers []agent.Observer
 	asked     []string // the name and limit of each Attempts call
+
+	runTestRestore    func(ref string) (agent.TestRestore, error)
+	testRestores      map[string]agent.TestRestore
+	askedTestRestores []string // the name and limit of each TestRestores call
 }
 
 var _ Agent = (*fakeAgent)(nil)
 
 func newFakeAgent() *fakeAgent {
-	f := &fakeAgent{ready: make(chan struct{}), attempts: map[string]agent.Attempt{},
+	f := &fakeAgent{ready: make(chan struct{}), attempts: map[string]agent.Attempt{}, testRestores: map[string]agent.TestRestore{},
 		health: agent.NewHealth([]agent.CheckResult{{Check: "docker", OK: true, Detail: "the daemon answers"}}, time.Now())}
 	close(f.ready)
 	return f
@@ -60,6 +64,17 @@ func (f *fakeAgent) TargetReports(context.Context) []agent.TargetReport         
 func (f *fakeAgent) DestinationStats(context.Context) []agent.DestinationStatus { return nil }
 func (f *fakeAgent) Connected() (bool, time.Time)                               { return true, time.Now() }
 func (f *fakeAgent) Active() []agent.Attempt                                    { return nil }
+func (f *fakeAgent) RunTestRestore(ref string) (agent.TestRestore, error) {
+	return f.runTestRestore(ref)
+}
+func (f *fakeAgent) TestRestoreByID(id string) (agent.TestRestore, bool) {
+	tr, ok := f.testRestores[id]
+	return tr, ok
+}
+func (f *fakeAgent) TestRestores(name string, limit int) []agent.TestRestore {
+	f.askedTestRestores = append(f.askedTestRestores, fmt.Sprintf("%s/%d", name, limit))
+	return []agent.TestRestore{{ID: "t1", Name: name}}
+}
 
 func testServer(t *testing.T, a Agent, token string) *Server {
 	t.Helper()

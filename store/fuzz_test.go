@@ -196,7 +196,7 @@ func FuzzRetentionPlan(f *testing.F) {
 			facts.JustCommitted = archives[int(in.next())%len(archives)].Path
 			verifies[facts.JustCommitted] = true // its writer hashed it as it wrote it
 		}
-		decisions, err := plan(context.Background(), archives, p, now, facts, func(_ context.Context, a Archive) bool { return verifies[a.Path] })
+		decisions, err := plan(context.Background(), archives, p, now, facts, nil, func(_ context.Context, a Archive) bool { return verifies[a.Path] })
 		if err != nil {
 			t.Fatal(err)
 		}

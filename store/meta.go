@@ -106,12 +106,27 @@ func (c *Contents) Database(name string) (DatabaseContents, bool) {
 	return DatabaseContents{}, false
 }
 
-// RestoreVerification is a test-restore that passed.
+// RestoreVerification is a test-restore that passed. The .sha256 does not cover
+// the .json, so anyone who can write a volume could plant one: it is trusted only
+// with a valid Seal (see TrustedRestoreVerification).
 type RestoreVerification struct {
-	At       time.Time `json:"at"`
-	Image    string    `json:"image"`
-	Checks   int       `json:"checks"`
-	Duration float64   `json:"duration_seconds"`
+	At       time.Time     `json:"at"`
+	Image    string        `json:"image"`
+	Checks   int           `json:"checks"`
+	Duration float64       `json:"duration_seconds"`
+	SHA256   string        `json:"sha256"` // of the archive that restored
+	Counts   RestoreCounts `json:"counts"` // what the restored server held
+	// Seal is an HMAC-SHA256, under the agent's key, of the archive's file name
+	// and every field above (restoreverified.go).
+	Seal string `json:"seal"`
+}
+
+// RestoreCounts sums up what a test-restore found in the restored server.
+type RestoreCounts struct {
+	Databases int   `json:"databases"`
+	Tables    int   `json:"tables"`
+	Rows      int64 `json:"rows"`
+	Keys      int64 `json:"keys"`
 }
 
 // SetContents records what the dump held, for Commit to write into the

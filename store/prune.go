@@ -30,13 +30,13 @@ func Prune(ctx context.Context, root, name string, p Policy, now time.Time, opts
 	if err != nil {
 		return nil, err
 	}
-	facts := Facts{JustCommitted: opts.Verified}
+	facts := Facts{JustCommitted: opts.Verified, InUse: opts.InUse}
 	if p.MinFreeBytes > 0 {
 		if facts.FreeBytes, err = freeBytesAt(root); err != nil {
 			return nil, fmt.Errorf("store: prune %s: free space of %s: %w", name, root, err)
 		}
 	}
-	decisions, err := plan(ctx, l.Archives, p, now, facts, func(ctx context.Context, a Archive) bool {
+	decisions, err := plan(ctx, l.Archives, p, now, facts, opts.RestoreVerifiedKey, func(ctx context.Context, a Archive) bool {
 		_, err := verifyArchive(ctx, root, a)
 		return err == nil
 	})
@@ -57,26 +57,41 @@ func Prune(ctx context.Context, root, name string, p Policy, now time.Time, opts
 
 // plan is Plan, with facts.NewestVerified found by verifies when (and only when)
 // the plan removes something. The archive just committed counts as verified: its
-// writer hashed it as it wrote it.
-func plan(ctx context.Context, archives []Archive, p Policy, now time.Time, facts Facts, verifies func(context.Context, Archive) bool) ([]Decision, error) {
+// writer hashed it as it wrote it. With a seal key, facts.NewestRestoreVerified
+// is the newest archive whose restore verification that key sealed and whose
+// checksum verifies.
+func plan(ctx context.Context, archives []Archive, p Policy, now time.Time, facts Facts, sealKey []byte,
+	verifies func(context.Context, Archive) bool) ([]Decision, error) {
 	decisions := Plan(archives, p, now, facts)
 	if !removesAny(decisions) {
 		return decisions, nil
 	}
-	for _, i := range newestFirst(archives) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		a := archives[i]
-		if untrusted(a, now) != "" {
-			continue
-		}
-		if a.Path == facts.JustCommitted || verifies(ctx, a) {
-			facts.NewestVerified = a.Path
-			break
-		}
+	var err error
+	facts.NewestVerified, err = newestWhere(ctx, archives, now, func(a Archive) bool {
+		return a.Path == facts.JustCommitted || verifies(ctx, a)
+	})
+	if err == nil && len(sealKey) > 0 {
+		facts.NewestRestoreVerified, err = newestWhere(ctx, archives, now, func(a Archive) bool {
+			return a.Meta.TrustedRestoreVerification(sealKey) != nil && verifies(ctx, a)
+		})
+	}
+	if err != nil {
+		return nil, err
 	}
 	return Plan(archives, p, now, facts), nil
+}
+
+// newestWhere returns the path of the newest trusted archive for which ok holds.
+func newestWhere(ctx context.Context, archives []Archive, now time.Time, ok func(Archive) bool) (string, error) {
+	for _, i := range newestFirst(archives) {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		if a := archives[i]; untrusted(a, now) == "" && ok(a) {
+			return a.Path, nil
+		}
+	}
+	return "", nil
 }
 
 func removesAny(decisions []Decision) bool {
@@ -96,6 +111,12 @@ type PruneOptions struct {
 	// then synced). Prune never removes it, and takes it as verified without reading
 	// it again.
 	Verified string
+	// RestoreVerifiedKey, when set (test-restores are on), is the key the
+	// agent seals its test-restores' results with: the newest archive whose
+	// verification it seals (and whose checksum verifies) is never removed.
+	RestoreVerifiedKey []byte
+	// InUse are archives a test-restore is reading: never removed.
+	InUse []string
 }
 
 // verifyArchive verifies a listed archive of root, reaching it without links.

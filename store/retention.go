@@ -19,7 +19,9 @@ import (
 //     set, what is outside them is removed.
 //  4. Free space: when the filesystem has less than MinFreeBytes free, the oldest
 //     archives go, whatever the rules above said, until it would have enough.
-//  5. The newest archive that passes verification is never removed, by any rule.
+//  5. The newest archive that passes verification is never removed, by any rule;
+//     nor, with test-restores on, the newest archive a test-restore proved, nor
+//     an archive a test-restore is reading (Facts).
 type Policy struct {
 	MaxAge      time.Duration // BT_RETENTION_DAYS, label baktainer.retention.days
 	MaxCount    int           // BT_RETENTION_COUNT, label baktainer.retention.count
@@ -100,6 +102,11 @@ type Facts struct {
 	// JustCommitted is the path of the archive whose backup this prune follows: it
 	// is never removed, whatever the rules and whatever else the directory holds.
 	JustCommitted string
+	// NewestRestoreVerified is the path of the newest archive a trusted
+	// test-restore proved (with test-restores on); it is never removed.
+	NewestRestoreVerified string
+	// InUse are archives a test-restore is reading now: never removed.
+	InUse []string
 }
 
 // Decision is the fate of one archive and why.
@@ -225,8 +232,34 @@ func (pl *planner) applyGFS() {
 	}
 }
 
-// decide turns the reasons into decisions; the newest verified archive and the one
-// just committed always stay.
+// protection is an archive no rule removes, and why.
+type protection struct{ path, why string }
+
+// protected lists the archives that always stay, whatever the rules say.
+func (f Facts) protected() []protection {
+	list := []protection{
+		{f.NewestVerified, "newest archive that passes verify"},
+		{f.JustCommitted, "the archive just committed"},
+		{f.NewestRestoreVerified, "newest restore-verified archive"},
+	}
+	for _, p := range f.InUse {
+		list = append(list, protection{p, "a test-restore is reading it"})
+	}
+	return list
+}
+
+// isProtected reports whether path is one of the archives that always stay.
+func (f Facts) isProtected(path string) bool {
+	for _, p := range f.protected() {
+		if p.path != "" && p.path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// decide turns the reasons into decisions; the newest verified archive, the one
+// just committed, the newest restore-verified one and those in use always stay.
 func (pl *planner) decide(facts Facts) []Decision {
 	out := make([]Decision, len(pl.archives))
 	for i, a := range pl.archives {
@@ -236,10 +269,7 @@ func (pl *planner) decide(facts Facts) []Decision {
 		} else {
 			d.Reason = strings.Join(pl.drop[i], "; ")
 		}
-		for _, protected := range []struct{ path, why string }{
-			{facts.NewestVerified, "newest archive that passes verify"},
-			{facts.JustCommitted, "the archive just committed"},
-		} {
+		for _, protected := range facts.protected() {
 			if protected.path == "" || a.Path != protected.path {
 				continue
 			}
@@ -292,7 +322,7 @@ func applyFreeSpace(decisions []Decision, p Policy, facts Facts) {
 		if free >= p.MinFreeBytes {
 			return
 		}
-		if !d.Keep || d.Archive.Path == facts.NewestVerified || d.Archive.Path == facts.JustCommitted {
+		if !d.Keep || facts.isProtected(d.Archive.Path) {
 			continue
 		}
 		d.Keep = false

@@ -1,6 +1,7 @@
 // baktainer dashboard: refreshes the server-rendered content, sends the API
 // token (kept in sessionStorage, never in the page) as a bearer header, and
-// posts run-now requests to the agent's API.
+// posts run-now and test-restore requests to the agent's API. A real restore
+// into a live container has no button: it stays on the command line.
 (function () {
   'use strict';
   var KEY = 'baktainer.apiToken';
@@ -54,11 +55,13 @@
     }
   }
 
-  async function runNow(button) {
+  // post asks the API for a backup (/api/v1/backups) or a test-restore
+  // (/api/v1/verify) of the button's container.
+  async function post(button, path, what, idKey) {
     var container = button.dataset.container;
     button.disabled = true;
     try {
-      var resp = await fetch('/api/v1/backups', {
+      var resp = await fetch(path, {
         method: 'POST', credentials: 'omit',
         headers: headers({ 'Content-Type': 'application/json' }),
         body: JSON.stringify({ container: container })
@@ -66,17 +69,17 @@
       var body = {};
       try { body = await resp.json(); } catch (e) { /* not JSON */ }
       if (resp.status === 202) {
-        say('Backup of ' + container + ' queued (attempt ' + body.id + ').');
-        root.dataset.lastAttempt = body.id;
+        say(what + ' of ' + container + ' queued (' + body.id + ').');
+        root.dataset[idKey] = body.id;
       } else if (resp.status === 401) {
         sessionStorage.removeItem(KEY);
         askToken('The agent did not accept that token.');
         return;
       } else {
-        say('Backup of ' + container + ' not queued: ' + (body.error || ('HTTP ' + resp.status)));
+        say(what + ' of ' + container + ' not queued: ' + (body.error || ('HTTP ' + resp.status)));
       }
     } catch (err) {
-      say('Backup of ' + container + ' not queued: ' + err.message);
+      say(what + ' of ' + container + ' not queued: ' + err.message);
     }
     setTimeout(refresh, 1000);
   }
@@ -94,7 +97,9 @@
   });
   content.addEventListener('click', function (ev) {
     var button = ev.target.closest('button.run-now');
-    if (button && !button.disabled) { runNow(button); }
+    if (button && !button.disabled) { post(button, '/api/v1/backups', 'Backup', 'lastAttempt'); }
+    button = ev.target.closest('button.test-restore');
+    if (button && !button.disabled) { post(button, '/api/v1/verify', 'Test-restore', 'lastTestRestore'); }
   });
 
   if (tokenRequired) { refresh(); } else { root.dataset.loaded = 'true'; }
