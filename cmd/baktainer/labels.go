@@ -67,6 +67,9 @@ func labelsCheck(ctx context.Context, env *runEnv, args []string) error {
 	failed := 0
 	for _, name := range names {
 		target, eng, err := agent.Resolve(ctx, dc, engines.Default(), name)
+		if err == nil {
+			err = checkBackupVolume(ctx, dc, target.Spec.Volume)
+		}
 		if err != nil {
 			failed++
 			problems := leafErrors(err)

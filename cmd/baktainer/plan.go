@@ -29,7 +29,7 @@ func runPlan(ctx context.Context, env *runEnv, args []string) error {
 	}
 	defer dc.Close()
 	now := time.Now()
-	plan, err := agent.Plan(ctx, dc, engines.Default(), agent.Directory{Dir: cfg.BackupDir}, cfg, now)
+	plan, err := agent.Plan(ctx, dc, engines.Default(), volumeCheckedDirectory{agent.Directory{Dir: cfg.BackupDir}, dc}, cfg, now)
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,11 @@ func runPlan(ctx context.Context, env *runEnv, args []string) error {
 	}
 	for _, p := range problems {
 		fmt.Fprintf(env.stdout, "\n%s: %s\n", p.Container, p.Problem)
+	}
+	for _, p := range plan {
+		if p.DestinationProblem != "" {
+			fmt.Fprintf(env.stdout, "\n%s: %s\n", p.Container, p.DestinationProblem)
+		}
 	}
 	printLabelWarnings(ctx, env, dc, plan)
 	return nil
