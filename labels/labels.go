@@ -25,7 +25,7 @@ const (
 	All          = "baktainer.db.all"
 	Name         = "baktainer.name"
 	Compress     = "baktainer.compress"
-	Schedule     = "baktainer.schedule"        // new: 5-field cron or @daily-style descriptor
+	Schedule     = "baktainer.schedule"        // new: cron expressions or descriptors, ';' between them, each "=tag" optionally
 	OnStart      = "baktainer.backup.on_start" // new
 	Volume       = "baktainer.volume"          // new: the backup volume for this container
 	KeepDays     = "baktainer.retention.days"  // new: overrides BT_RETENTION_DAYS
@@ -50,10 +50,20 @@ type Spec struct {
 	All          bool
 	Name         string // the backup's name; the container name when empty
 	Compress     string // zstd, gzip or none; empty for the default
-	Schedule     string
+	Schedule     string // as labelled: Schedules is its parsed form
 	OnStart      bool
 	Volume       string
 	Retention    Retention
+	// The labels of issue #14 (control.go, schedules.go).
+	Hooks            Hooks
+	HookAllow        []string // on a hook container: whose hooks may run in it
+	StopDuringBackup string   // the group stopped during this container's dumps
+	StopGroup        string   // the group this container belongs to
+	DumpOptions      []string // appended to the dump tool's argv; engines check them
+	Include, Exclude []string // globs choosing among every database
+	Split            bool     // one archive per database
+	Schedules        []ScheduleEntry
+	Once             *Once
 	// Warnings are what Parse noticed without refusing it (an unknown
 	// baktainer.* label, most likely a typo): the container is still backed up,
 	// and `labels check`, the log and /status say so.
@@ -137,7 +147,9 @@ func Parse(labels map[string]string) (Spec, error) {
 	p.databases(&s)
 	s.Name = p.name()
 	s.Compress = p.compression(p.pick(Compress, RubyCompress))
-	s.Schedule = p.schedule()
+	s.Schedule = p.text(Schedule)
+	p.control(&s)
+	p.selection(&s)
 	s.OnStart = p.boolean(OnStart)
 	s.Volume = p.checked(Volume, parse.VolumeName)
 	s.Retention = Retention{
@@ -252,21 +264,12 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 // ParseSchedule parses a schedule as the agent does.
 func ParseSchedule(expr string) (cron.Schedule, error) { return cronParser.Parse(expr) }
 
-func (p *parser) schedule() string {
-	v := p.text(Schedule)
-	if v == "" {
-		return ""
-	}
-	if _, err := ParseSchedule(v); err != nil {
-		p.fail(Schedule, v, fmt.Sprintf("not a 5-field cron expression or @daily-style descriptor (%v)", err))
-	}
-	return v
-}
-
 // Known lists every label Parse reads, sorted.
 func Known() []string {
 	known := []string{All, Backup, Compress, Database, Engine, Name, OnStart, Password, PasswordFile,
-		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, Volume}
+		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, Volume,
+		HookPre, HookPost, HookPostFailure, HookContainer, HookTimeout, HookAllow, StopDuringBackup, StopGroup,
+		DumpOptions, Include, Exclude, Split, ScheduleOnce}
 	sort.Strings(known)
 	return known
 }
