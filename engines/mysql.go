@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -39,10 +40,12 @@ func (MySQL) Extension() string { return "sql" }
 
 // Validate implements Engine.
 func (MySQL) Validate(spec labels.Spec) error {
+	var errs []error
 	if spec.All && spec.Database != "" {
-		return &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"}
+		errs = append(errs, &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"})
 	}
-	return nil
+	errs = append(errs, checkOptions("mysql and mariadb", spec.DumpOptions, mysqlDenied, mysqlOptionName))
+	return errors.Join(errs...)
 }
 
 // The official images' variables: the mariadb image reads MARIADB_* first, then
@@ -159,11 +162,21 @@ func (m MySQL) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
 	// Values travel as --option=value, the database after "--": never read as options.
 	cmd := []string{tool, "--user=" + c.user.Value, "--default-character-set=utf8mb4",
 		"--single-transaction", "--routines", "--triggers", "--events", "--hex-blob"}
+	// baktainer.db.options go before what is dumped: after "--" every word is a name.
+	cmd = append(cmd, t.Spec.DumpOptions...)
 	what := "database " + c.database.String()
-	if t.Spec.All {
+	switch {
+	case t.Spec.All && selects(t):
+		args, err := m.mysqlSelectionArgs(ctx, ex, t, c)
+		if err != nil {
+			return err
+		}
+		cmd = append(cmd, args...)
+		what = "the databases labels " + labels.Include + " and " + labels.Exclude + " select"
+	case t.Spec.All:
 		cmd = append(cmd, "--all-databases", "--flush-privileges")
 		what = "every database (label " + labels.All + ")"
-	} else {
+	default:
 		// Tablespaces are server-wide; dumping them needs the PROCESS privilege,
 		// which an application user rarely has.
 		cmd = append(cmd, "--no-tablespaces", "--", c.database.Value)
