@@ -202,7 +202,7 @@ func (m MySQL) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) e
 	if !mysqlHeader.Match(head) {
 		return fmt.Errorf("container %s: restore: the archive does not start like a mysqldump or mariadb-dump dump", t.Container.Name)
 	}
-	dumped, single := mysqlDumpedDatabase(head)
+	dumped, single := mysqlRestoredDatabase(head)
 	client, err := findTool(ctx, rt, t, engineOf(t, "mysql"), "mariadb", "mysql")
 	if err != nil {
 		return err
@@ -230,6 +230,21 @@ var (
 	// The last line: "-- Dump completed on 2024-05-01 12:00:00" (or without the date).
 	mysqlFooter = []byte("-- Dump completed")
 )
+
+// mysqlCurrentDatabase starts each database's section of a dump that creates
+// its databases itself (--databases, --all-databases).
+var mysqlCurrentDatabase = []byte("\n-- Current Database: `")
+
+// mysqlRestoredDatabase is the database a restore of a dump starting with head
+// connects to first, and whether there is one: a dump of one database's
+// objects goes into the one its header names; a dump that creates and USEs its
+// databases (--databases names the first in its header too) into none.
+func mysqlRestoredDatabase(head []byte) (string, bool) {
+	if bytes.Contains(head, mysqlCurrentDatabase) {
+		return "", false
+	}
+	return mysqlDumpedDatabase(head)
+}
 
 // mysqlDumpedDatabase returns the database a dump's header names, and whether it
 // names one (false for a dump of every database).

@@ -90,7 +90,8 @@ func pgExcludePattern(name string) string {
 }
 
 // pgSelectionArgs are the pg_dumpall options that leave out the databases t's
-// include and exclude do not select.
+// include and exclude do not select, and template1 (a template, never listed
+// for a choice, which pg_dumpall would dump otherwise).
 func (p Postgres) pgSelectionArgs(ctx context.Context, ex Execer, t Target, c pgConn) ([]string, error) {
 	names, err := p.databases(ctx, ex, t, c, nil)
 	if err != nil {
@@ -100,7 +101,7 @@ func (p Postgres) pgSelectionArgs(ctx context.Context, ex Execer, t Target, c pg
 	if err != nil {
 		return nil, err
 	}
-	var args []string
+	args := []string{"--exclude-database=" + pgExcludePattern("template1")}
 	for _, n := range names {
 		if !slices.Contains(selected, n) {
 			args = append(args, "--exclude-database="+pgExcludePattern(n))

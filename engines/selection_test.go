@@ -50,7 +50,7 @@ func TestIncludeExcludeInOneDump(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(pg.calls[len(pg.calls)-1].Cmd, " ")
-	want := `pg_dumpall --username=postgres --no-password --clean --if-exists --exclude-database="app_test" --exclude-database="we""ird" --exclude-database="postgres"`
+	want := `pg_dumpall --username=postgres --no-password --clean --if-exists --exclude-database="template1" --exclude-database="app_test" --exclude-database="we""ird" --exclude-database="postgres"`
 	if got != want {
 		t.Errorf("postgres argv:\n got %s\nwant %s", got, want)
 	}
@@ -157,5 +157,23 @@ func TestMongoSelection(t *testing.T) {
 	c, _, _ := f.find("mongosh", "--quiet")
 	if !strings.Contains(c.Stdin, `"s3cr3t-pw"`) {
 		t.Errorf("the listing script does not log in: %q", c.Stdin)
+	}
+}
+
+// A dump of the databases db.include selects (mariadb-dump --databases) names
+// the first in its header, but creates and USEs each itself: its restore must
+// not connect to that database first (a fresh server does not have it yet).
+func TestMySQLRestoreOfSelectedDatabases(t *testing.T) {
+	dump := "-- MariaDB dump 10.19  Distrib 10.11.18-MariaDB\n--\n-- Host: localhost    Database: app\n" +
+		"-- ------------------------------------------------------\n\n--\n-- Current Database: `app`\n--\n\n" +
+		"CREATE DATABASE /*!32312 IF NOT EXISTS*/ `app`;\nUSE `app`;\n-- Dump completed on 2026-01-01\n"
+	f := &fakeRuntime{reply: func([]string, string) (string, error) { return "", nil }}
+	target := Target{Container: docker.Container{ID: "id", Name: "fresh", Env: map[string]string{}}, Spec: labels.Spec{Engine: "mariadb", All: true}}
+	if err := (MySQL{}).Restore(t.Context(), f, target, strings.NewReader(dump)); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := f.find("mariadb", "--user=root")
+	if strings.Contains(strings.Join(c.Cmd, " "), "--database=") {
+		t.Errorf("the restore connects to a database first: %v", c.Cmd)
 	}
 }
