@@ -32,7 +32,7 @@ type ScheduledRun struct {
 	Schedule string    `json:"schedule"`
 	Tag      string    `json:"tag,omitempty"`
 	Once     bool      `json:"once,omitempty"`
-	Series   string    `json:"series"`             // the backup name its archives are filed under
+	Series   string    `json:"series"`            // the backup name its archives are filed under
 	NextRun  time.Time `json:"next_run,omitzero"` // zero: never again (a once already past)
 }
 

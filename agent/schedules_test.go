@@ -24,14 +24,14 @@ func TestSeveralSchedulesFire(t *testing.T) {
 	if s.NextRun.IsZero() || !s.NextRun.Equal(earliest(s.Runs)) {
 		t.Errorf("next run %s is not the soonest of %+v", s.NextRun, s.Runs)
 	}
-	r.waitFor("both schedules fired twice", func() bool {
-		tags := map[string]int{}
+	pruned := map[string]bool{}
+	r.waitFor("both schedules fired and pruned their own series", func() bool {
 		for _, a := range r.seen.finishedOf("db") {
-			if a.Outcome == Succeeded && a.Trigger == TriggerSchedule {
-				tags[a.Tag]++
+			if a.Outcome == Succeeded && a.Trigger == TriggerSchedule && a.Pruned == 1 {
+				pruned[a.Tag] = true
 			}
 		}
-		return tags["fast"] >= 2 && tags[""] >= 2
+		return pruned["fast"] && pruned[""]
 	})
 	for _, a := range r.seen.finishedOf("db") {
 		if a.Outcome != Succeeded {
@@ -51,7 +51,10 @@ func TestSeveralSchedulesFire(t *testing.T) {
 			}
 			return nil
 		})
-		if n != 1 {
+		// One kept by BT_RETENTION_COUNT=1, and perhaps the one whose
+		// retention the agent's stop cut short: the other series' runs
+		// never count it.
+		if n < 1 || n > 2 {
 			t.Errorf("series %s holds %d archives; BT_RETENTION_COUNT=1 counts each series apart", series, n)
 		}
 	}

@@ -45,9 +45,9 @@ type TargetInfo struct {
 	// Runs are its schedules one by one (baktainer.schedule's expressions,
 	// baktainer.schedule.once), each with its tag and next run.
 	Runs        []ScheduledRun `json:"runs,omitempty"`
-	OnStart     bool      `json:"on_start"`
-	Destination string    `json:"destination"`
-	Problem     string    `json:"problem,omitempty"` // label problems: not scheduled until fixed
+	OnStart     bool           `json:"on_start"`
+	Destination string         `json:"destination"`
+	Problem     string         `json:"problem,omitempty"` // label problems: not scheduled until fixed
 	// DestinationProblem says why archives cannot be written where they go (e.g.
 	// a baktainer.volume naming no volume); the target stays scheduled.
 	DestinationProblem string `json:"destination_problem,omitempty"`
