@@ -44,10 +44,13 @@ type TargetInfo struct {
 	NextRun     time.Time `json:"next_run,omitzero"`
 	// Runs are its schedules one by one (baktainer.schedule's expressions,
 	// baktainer.schedule.once), each with its tag and next run.
-	Runs        []ScheduledRun `json:"runs,omitempty"`
-	OnStart     bool           `json:"on_start"`
-	Destination string         `json:"destination"`
-	Problem     string         `json:"problem,omitempty"` // label problems: not scheduled until fixed
+	Runs []ScheduledRun `json:"runs,omitempty"`
+	// Split: one archive per database (baktainer.db.split), each filed under
+	// "<series>.<database>".
+	Split       bool   `json:"split,omitempty"`
+	OnStart     bool   `json:"on_start"`
+	Destination string `json:"destination"`
+	Problem     string `json:"problem,omitempty"` // label problems: not scheduled until fixed
 	// DestinationProblem says why archives cannot be written where they go (e.g.
 	// a baktainer.volume naming no volume); the target stays scheduled.
 	DestinationProblem string `json:"destination_problem,omitempty"`
@@ -68,7 +71,7 @@ type TargetStatus struct {
 func describe(e *entry, next time.Time, dests Destinations) TargetInfo {
 	info := TargetInfo{
 		Name: e.name(), Container: e.target.Container.Name, ContainerID: e.target.Container.ID,
-		Schedule: e.schedule, OnStart: e.target.Spec.OnStart, Destination: dests.Describe(e.target),
+		Schedule: e.schedule, OnStart: e.target.Spec.OnStart, Destination: dests.Describe(e.target), Split: e.target.Spec.Split,
 	}
 	if e.engine != nil {
 		info.Engine, info.Database = e.engine.Name(), e.engine.Database(e.target)
