@@ -162,10 +162,3 @@ func ctlStartPostgres(t *testing.T, dc *docker.Client, name string, spec rig.Con
 	rig.WaitFor(t, dc, name, 90*time.Second, "pg_isready", "--quiet", "-h", "127.0.0.1")
 	return name
 }
-
-// ctlStopAgent stops the in-process agent before the test ends (its cleanup
-// then finds it stopped).
-func ctlStopAgent(ta *testAgent) {
-	ta.stop()
-	ta.done <- nil
-}
