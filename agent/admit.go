@@ -16,6 +16,7 @@ import (
 // status builds the public view of e.
 func (a *Agent) status(e *entry, now time.Time) TargetStatus {
 	s := TargetStatus{TargetInfo: describe(e, a.targets.nextRun(e, now), a.dests), Registered: e.registered}
+	s.Runs = a.targets.runs(e, now)
 	if act, ok := a.activeFor(e.id()); ok {
 		s.Active = &act
 	}
@@ -89,7 +90,7 @@ func (a *Agent) admit(ctx context.Context, c docker.Container) {
 			c.Name, strings.Join(others, ", "), e.name(), labels.Name))
 	}
 	if e.target.Spec.OnStart {
-		if _, err := a.request(e, TriggerOnStart); err != nil {
+		if _, err := a.request(e, TriggerOnStart, ""); err != nil {
 			log.Warnf("on_start backup not queued: %v", err)
 		}
 	}
@@ -133,16 +134,16 @@ func (a *Agent) destinationProblem(ctx context.Context, e *entry) string {
 	return ""
 }
 
-// fire is what a target's cron entry runs.
-func (a *Agent) fire(id string) {
+// fire is what a target's cron entries run, each with its schedule's tag.
+func (a *Agent) fire(id, tag string) {
 	e, ok := a.targets.get(id)
 	if !ok {
 		return
 	}
-	if _, err := a.request(e, TriggerSchedule); err != nil {
+	if _, err := a.request(e, TriggerSchedule, tag); err != nil {
 		var busy *BusyError
 		if errors.As(err, &busy) {
-			a.warn(e, fmt.Sprintf("scheduled backup skipped: the previous one (attempt %s) is still %s", busy.Attempt.ID, busy.Attempt.Outcome))
+			a.busyFire(e, tag, busy)
 			return
 		}
 		a.log.WithField("container", e.target.Container.Name).Warnf("scheduled backup not queued: %v", err)

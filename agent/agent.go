@@ -68,6 +68,8 @@ type Agent struct {
 	connected bool
 	lastSync  time.Time
 	checks    []HealthCheck // AddHealthCheck: extra conditions of /health
+
+	ctl control // hooks, stop groups, deferred runs (issue #14)
 }
 
 // New builds an agent from the configuration. It does not contact Docker or touch
@@ -142,6 +144,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	defer a.verify.history.close()
 	a.cleanup(ctx)
+	a.restartStopped(ctx) // stopgroup.go: what a killed agent left stopped
 
 	var wg sync.WaitGroup
 	defer wg.Wait()

@@ -17,6 +17,9 @@ type Job struct {
 	Engine  engines.Engine
 	Root    string // the directory (or volume root) archives go under
 	Options store.Options
+	// Name is the backup name the archive is filed under; empty: BackupName of
+	// Target. A tagged schedule's series and a split's parts set it.
+	Name string
 }
 
 // Result describes a committed archive.
@@ -48,8 +51,12 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 	if t.Spec.Compress != "" {
 		opts.Compression = store.Compression(t.Spec.Compress)
 	}
+	name := job.Name
+	if name == "" {
+		name = BackupName(t)
+	}
 	pending, err := store.Create(job.Root, store.Meta{
-		Name:        BackupName(t),
+		Name:        name,
 		Container:   t.Container.Name,
 		ContainerID: t.Container.ID,
 		Engine:      job.Engine.Name(),

@@ -32,6 +32,7 @@ const (
 	KindStorage          ErrorKind = "storage"            // disk full, permissions: no retry
 	KindCancelled        ErrorKind = "cancelled"          // the agent is stopping
 	KindInterrupted      ErrorKind = "interrupted"        // the agent died during the attempt (found at restart)
+	KindHook             ErrorKind = "hook"               // the pre hook failed: no dump, no retry
 	KindOther            ErrorKind = "other"              // not understood: not retried, so it stays visible
 )
 
@@ -63,9 +64,12 @@ func classify(err error) (kind ErrorKind, transient bool) {
 	var exitErr *docker.ExitError
 	var incomplete *IncompleteDumpError
 	var pathErr *fs.PathError
+	var hookErr *HookError
 	switch {
 	case err == nil:
 		return "", false
+	case errors.As(err, &hookErr):
+		return KindHook, false
 	case errors.As(err, &labelErr):
 		return KindLabels, false
 	case errors.Is(err, context.DeadlineExceeded):

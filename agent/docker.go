@@ -35,6 +35,12 @@ type Docker interface {
 	// arrives on its Err channel (the context's when ctx ended) and nothing more
 	// on either channel; a stream is never resumed.
 	ContainerEvents(ctx context.Context, actions []string, labels ...string) docker.EventStream
+	// StopContainer stops a running container as `docker stop` does and
+	// returns once it stopped; StartContainer starts a stopped one (a running
+	// one is left as it is). Only baktainer.stop_during_backup uses them
+	// (stopgroup.go).
+	StopContainer(ctx context.Context, id string) error
+	StartContainer(ctx context.Context, id string) error
 	// Ping reports whether the daemon answers.
 	Ping(ctx context.Context) error
 	// Version is what the daemon says of itself, for /status.

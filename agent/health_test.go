@@ -88,7 +88,7 @@ func addTarget(a *Agent, name string, when time.Time, extra ...string) {
 	}
 	e := newEntry(docker.Container{ID: name + "-id", Name: name, Labels: l, Running: true}, engines.Default(), a.cfg.Schedule)
 	e.registered = when
-	a.targets.register(e, func(string) {})
+	a.targets.register(e, func(string, string) {})
 }
 
 func finish(a *Agent, name string, outcome Outcome, started time.Time) {

@@ -63,6 +63,8 @@ type Attempt struct {
 	Engine      string    `json:"engine,omitempty"`
 	Database    string    `json:"database,omitempty"`
 	Trigger     Trigger   `json:"trigger"`
+	Tag         string    `json:"tag,omitempty"` // the schedule's retention tag: archives go under Series
+	Series      string    `json:"series,omitempty"`
 	Outcome     Outcome   `json:"outcome"`
 	Queued      time.Time `json:"queued"`
 	Started     time.Time `json:"started,omitzero"`
@@ -75,6 +77,14 @@ type Attempt struct {
 	Pruned      int       `json:"pruned,omitempty"` // archives retention removed afterwards
 	Error       string    `json:"error,omitempty"`  // final; while running, the error a retry follows
 	ErrorKind   ErrorKind `json:"error_kind,omitempty"`
+	// Parts are the archives of a split backup (baktainer.db.split), one per
+	// database, each committed on its own; Archive is the last of them.
+	Parts []ArchivePart `json:"parts,omitempty"`
+	// Hooks are the hooks that ran, with their output (hooks.go).
+	Hooks []HookRun `json:"hooks,omitempty"`
+	// Stopped are the containers of its stop group it stopped and started
+	// again (baktainer.stop_during_backup).
+	Stopped []string `json:"stopped,omitempty"`
 }
 
 // Duration is how long the attempt ran (zero until it ended).

@@ -76,6 +76,7 @@ func (p *planner) plan(ctx context.Context, c docker.Container) PlanEntry {
 	}
 	p.planned = append(p.planned, e)
 	info := describe(e, e.firstRun(p.now, p.cfg.Location), p.dests)
+	info.Runs = e.plannedRuns(p.now, p.cfg.Location)
 	if missing != nil && e.problem == nil {
 		info.DestinationProblem = scrubTarget(missing.Error(), e.target)
 	}

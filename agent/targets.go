@@ -13,7 +13,6 @@ import (
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
-	"github.com/baktainer/baktainer/labels"
 )
 
 // entry is one registered container: a valid target with a schedule, or a
@@ -22,9 +21,9 @@ type entry struct {
 	target      engines.Target
 	engine      engines.Engine
 	problem     error
-	schedule    string
-	sched       cron.Schedule
-	cronID      cron.EntryID
+	schedule    string         // as labelled (baktainer.schedule), else BT_CRON
+	sched       cron.Schedule  // every recurring run combined: the health rules' (Deadline)
+	runs        []scheduledRun // one cron entry each (schedules.go)
 	registered  time.Time
 	destination string // which destination its archives go to (Destinations.Locate)
 	heldBy      string // the container ID whose backup name it was refused (nameConflict)
@@ -47,9 +46,15 @@ type TargetInfo struct {
 	Database    string    `json:"database,omitempty"`
 	Schedule    string    `json:"schedule,omitempty"`
 	NextRun     time.Time `json:"next_run,omitzero"`
-	OnStart     bool      `json:"on_start"`
-	Destination string    `json:"destination"`
-	Problem     string    `json:"problem,omitempty"` // label problems: not scheduled until fixed
+	// Runs are its schedules one by one (baktainer.schedule's expressions,
+	// baktainer.schedule.once), each with its tag and next run.
+	Runs []ScheduledRun `json:"runs,omitempty"`
+	// Split: one archive per database (baktainer.db.split), each filed under
+	// "<series>.<database>".
+	Split       bool   `json:"split,omitempty"`
+	OnStart     bool   `json:"on_start"`
+	Destination string `json:"destination"`
+	Problem     string `json:"problem,omitempty"` // label problems: not scheduled until fixed
 	// TestRestoreSchedule is when its newest archive is test-restored; "" when
 	// test-restores are off for it.
 	TestRestoreSchedule string `json:"test_restore_schedule,omitempty"`
@@ -73,7 +78,7 @@ type TargetStatus struct {
 func describe(e *entry, next time.Time, dests Destinations) TargetInfo {
 	info := TargetInfo{
 		Name: e.name(), Container: e.target.Container.Name, ContainerID: e.target.Container.ID,
-		Schedule: e.schedule, OnStart: e.target.Spec.OnStart, Destination: dests.Describe(e.target),
+		Schedule: e.schedule, OnStart: e.target.Spec.OnStart, Destination: dests.Describe(e.target), Split: e.target.Spec.Split,
 	}
 	if e.engine != nil {
 		info.Engine, info.Database = e.engine.Name(), e.engine.Database(e.target)
@@ -106,57 +111,44 @@ func newEntry(c docker.Container, reg *engines.Registry, defaultSchedule string)
 		e.schedule = t.Spec.Schedule
 	}
 	if err == nil {
-		sched, perr := labels.ParseSchedule(e.schedule)
+		runs, sched, perr := parseRuns(t.Spec, defaultSchedule)
 		if perr != nil { // BT_CRON is validated at start; a label was validated by Parse
-			e.problem = fmt.Errorf("container %s: schedule %q: %w", c.Name, e.schedule, perr)
+			e.problem = fmt.Errorf("container %s: %w", c.Name, perr)
 		}
-		e.sched = sched
+		e.runs, e.sched = runs, sched
 	}
 	return e
 }
 
-// firstRun is when e's schedule fires next after now, in zone loc, for an entry
+// firstRun is when e's schedules fire next after now, in zone loc, for an entry
 // that has no scheduler entry (a plan).
 func (e *entry) firstRun(now time.Time, loc *time.Location) time.Time {
-	if e.sched == nil || e.problem != nil {
-		return time.Time{}
-	}
-	return e.sched.Next(now.In(loc))
+	return earliest(e.plannedRuns(now, loc))
 }
 
-// nextRun is when the scheduler fires e next: its own entry's time (an @every
-// timer counts from the registration, not from now), or, before the scheduler
-// runs, the schedule's next time after now.
+// nextRun is when the scheduler fires e next: the soonest of its runs (an
+// @every timer counts from the registration, not from now; before the
+// scheduler runs, each schedule's next time after now).
 func (ts *targets) nextRun(e *entry, now time.Time) time.Time {
-	if e.cronID != 0 {
-		if next := ts.cron.Entry(e.cronID).Next; !next.IsZero() {
-			return next
-		}
-	}
-	return e.firstRun(now, ts.loc)
+	return earliest(ts.runs(e, now))
 }
 
 // register adds or replaces the entry for its container. fire is what its cron
 // entry runs. An entry that claims the backup name another container holds in
 // the same destination is registered refused (see nameConflict). It returns the
 // entry it replaced, if any.
-func (ts *targets) register(e *entry, fire func(id string)) (replaced *entry) {
+func (ts *targets) register(e *entry, fire func(id, tag string)) (replaced *entry) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if old, ok := ts.byID[e.id()]; ok {
-		ts.cron.Remove(old.cronID)
-		ts.cron.Remove(old.verifyCronID)
+		ts.unschedule(old)
 		replaced = old
 	}
 	if holder := nameHolder(e, maps.Values(ts.byID)); holder != nil {
 		e.problem, e.heldBy = nameConflict(e, holder), holder.id()
 	}
 	if e.problem == nil {
-		id := e.id()
-		e.cronID = ts.cron.Schedule(e.sched, cron.FuncJob(func() { fire(id) }))
-		if e.verifySched != nil && ts.fireTestRestore != nil {
-			e.verifyCronID = ts.cron.Schedule(e.verifySched, cron.FuncJob(func() { ts.fireTestRestore(id) }))
-		}
+		ts.schedule(e, fire)
 	}
 	ts.byID[e.id()] = e
 	return replaced
@@ -171,8 +163,7 @@ func (ts *targets) remove(id string) (removed *entry, waiting []*entry) {
 	if !ok {
 		return nil, nil
 	}
-	ts.cron.Remove(e.cronID)
-	ts.cron.Remove(e.verifyCronID)
+	ts.unschedule(e)
 	delete(ts.byID, id)
 	for _, o := range ts.byID {
 		if o.heldBy == id {

@@ -26,6 +26,7 @@ func scheduled(t *testing.T, e *entry, spec string) *entry {
 		t.Fatal(err)
 	}
 	e.schedule, e.sched = spec, sched
+	e.runs = []scheduledRun{{expr: spec, sched: sched}}
 	return e
 }
 
@@ -35,7 +36,7 @@ func TestNextRunIsTheSchedulers(t *testing.T) {
 	ts := newTestTargets(t)
 	e := scheduled(t, namedEntry("1", "db", "db", "dir", nil), "@every 1h")
 	before := time.Now()
-	ts.register(e, func(string) {})
+	ts.register(e, func(string, string) {})
 	first := ts.nextRun(e, time.Now())
 	later := ts.nextRun(e, time.Now().Add(10*time.Minute))
 	if !first.Equal(later) {
@@ -57,13 +58,13 @@ func TestRegisterRefusesASecondHolderOfAName(t *testing.T) {
 	second := scheduled(t, namedEntry("2", "second", "shop", "volume a", nil), "@daily")
 	elsewhere := scheduled(t, namedEntry("3", "elsewhere", "shop", "volume b", nil), "@daily")
 	for _, e := range []*entry{first, second, elsewhere} {
-		ts.register(e, func(string) {})
+		ts.register(e, func(string, string) {})
 	}
 	if first.problem != nil || elsewhere.problem != nil {
 		t.Fatalf("first %v, elsewhere %v: want both scheduled", first.problem, elsewhere.problem)
 	}
-	if second.problem == nil || second.cronID != 0 || !strings.Contains(second.problem.Error(), "first") {
-		t.Fatalf("second: problem %v, cron entry %d; want refused, naming the first", second.problem, second.cronID)
+	if second.problem == nil || second.scheduled() || !strings.Contains(second.problem.Error(), "first") {
+		t.Fatalf("second: problem %v, scheduled %v; want refused, naming the first", second.problem, second.scheduled())
 	}
 	removed, waiting := ts.remove("1")
 	if removed != first || len(waiting) != 1 || waiting[0] != second {

@@ -42,11 +42,12 @@ func (a *Agent) RunNow(ref string) (Attempt, error) {
 	if err != nil {
 		return Attempt{}, err
 	}
-	return a.request(e, TriggerAPI)
+	return a.request(e, TriggerAPI, "")
 }
 
-// request queues an attempt for e unless one is queued or running already.
-func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
+// request queues an attempt for e, tagged tag (its archives go under the tag's
+// series), unless one is queued or running already.
+func (a *Agent) request(e *entry, why Trigger, tag string) (Attempt, error) {
 	if e.problem != nil {
 		return Attempt{}, &InvalidTargetError{a.scrub(e.problem.Error(), e.target)}
 	}
@@ -66,7 +67,7 @@ func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
 	}
 	att := &Attempt{
 		ID: newAttemptID(), Name: e.name(), Container: e.target.Container.Name, ContainerID: e.id(),
-		Engine: e.engine.Name(), Database: e.engine.Database(e.target), Trigger: why, Outcome: Queued,
+		Engine: e.engine.Name(), Database: e.engine.Database(e.target), Trigger: why, Tag: tag, Series: SeriesName(e.name(), tag), Outcome: Queued,
 		Queued: time.Now().UTC(), Destination: a.dests.Describe(e.target),
 	}
 	for _, k := range keys {
@@ -83,6 +84,7 @@ func (a *Agent) request(e *entry, why Trigger) (Attempt, error) {
 // attempts in flight), and reports to the observers.
 func (a *Agent) execute(ctx context.Context, keys []string, att Attempt) {
 	defer a.running.Done()
+	defer a.runDeferred(att.ContainerID) // after release: a run deferred while this one ran (schedules.go)
 	defer a.release(keys, att.ID)
 	if !a.waitForTestRestore(ctx, att.Name) { // never beside a test-restore of its archives
 		return // never started: nothing to report
@@ -123,6 +125,7 @@ func (a *Agent) execute(ctx context.Context, keys []string, att Attempt) {
 			break
 		}
 	}
+	a.postHooks(ctx, log, &att) // hooks.go
 	att.Ended = time.Now().UTC()
 	if att.Outcome == Failed {
 		log.WithFields(logrus.Fields{"error_kind": att.ErrorKind, "tries": att.Tries}).Errorf("backup failed: %s", att.Error)
@@ -143,8 +146,12 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 	if err != nil {
 		return err
 	}
+	a.ctl.setTarget(att.ID, t) // for the post hooks
 	if !t.Container.Running {
 		return fmt.Errorf("container %s: %w", t.Container.Name, errNotRunning)
+	}
+	if err := a.preHook(tctx, log, att, t); err != nil { // hooks.go
+		return err
 	}
 	dest, err := a.open(tctx, t)
 	if err != nil {
@@ -152,16 +159,12 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 	}
 	defer dest.Release()
 	att.Destination = dest.Root
-	res, err := RunBackup(tctx, a.dc, log, Job{Target: t, Engine: eng, Root: dest.Root, Options: a.options(dest)})
+	restart, err := a.stopGroup(tctx, log, att, t) // stopgroup.go
 	if err != nil {
-		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return fmt.Errorf("container %s: timed out after %s (BT_BACKUP_TIMEOUT): %w", t.Container.Name, a.cfg.BackupTimeout, context.DeadlineExceeded)
-		}
 		return err
 	}
-	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
-	att.Pruned = a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
-	return nil
+	defer restart()
+	return a.backupParts(ctx, tctx, log, att, t, eng, dest) // split.go: one archive, or one per database
 }
 
 // prune applies retention after a successful backup of archive. A failure is a

@@ -23,6 +23,9 @@ type ExecSpec struct {
 	User      string    // empty: the container's default user
 	Stdin     io.Reader // nil: no standard input is attached
 	Stdout    io.Writer // nil: the output is discarded
+	// Stderr, when set, also receives the standard error (which the ExitError
+	// quotes the start of either way): a hook's output is both streams.
+	Stderr io.Writer
 	// MaxOutput, when positive, bounds the standard output: past it Exec stops
 	// reading, abandons the command (Docker cannot kill an exec; the daemon drains
 	// what it still writes) and returns an error wrapping ErrOutputLimit. Every
@@ -133,7 +136,11 @@ func (c *Client) stream(ctx context.Context, execID string, spec ExecSpec) (*cap
 		stdout = &limitWriter{w: stdout, room: spec.MaxOutput}
 	}
 	stderr := &cappedBuffer{limit: stderrLimit}
-	_, copyErr := stdcopy.StdCopy(stdout, stderr, attached.Reader)
+	var stderrTo io.Writer = stderr
+	if spec.Stderr != nil {
+		stderrTo = io.MultiWriter(stderr, spec.Stderr)
+	}
+	_, copyErr := stdcopy.StdCopy(stdout, stderrTo, attached.Reader)
 	// The output is over: unblock a stdin copy the command stopped reading.
 	attached.Close()
 	wg.Wait()

@@ -19,6 +19,24 @@ func (c *Client) Restart(ctx context.Context, container string) error {
 	return nil
 }
 
+// StopContainer stops a running container the way `docker stop` does: its stop
+// signal, then SIGKILL after its stop timeout. It returns once it stopped.
+func (c *Client) StopContainer(ctx context.Context, container string) error {
+	if _, err := c.api.ContainerStop(ctx, container, client.ContainerStopOptions{}); err != nil {
+		return fmt.Errorf("docker: stop container %s: %w", container, err)
+	}
+	return nil
+}
+
+// StartContainer starts a stopped container; starting a running one does
+// nothing. Whether the program inside is ready is the caller's to check.
+func (c *Client) StartContainer(ctx context.Context, container string) error {
+	if _, err := c.api.ContainerStart(ctx, container, client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("docker: start container %s: %w", container, err)
+	}
+	return nil
+}
+
 // settleTime is how long Exec gives the engine to report a container's death after
 // a command in it died of a signal; failureSettleTime after it failed otherwise.
 const (

@@ -31,6 +31,9 @@ type Runtime interface {
 type Target struct {
 	Container docker.Container
 	Spec      labels.Spec
+	// GlobalsOnly asks for the server-wide objects alone (Postgres: roles and
+	// tablespaces): the extra part of a split backup (Inspector.Split).
+	GlobalsOnly bool
 }
 
 // Engine dumps and restores one kind of database from inside its container.
@@ -44,7 +47,8 @@ type Engine interface {
 	// Extension is the file extension of a dump, without the dot ("sql").
 	Extension() string
 	// Validate returns, joined, a *labels.Error for every label of spec that this
-	// engine cannot work with. It does not contact the container.
+	// engine cannot work with, baktainer.db.options checked against the options
+	// its dump tool may not be passed. It does not contact the container.
 	Validate(spec labels.Spec) error
 	// Database names what Dump dumps for t, for metadata and messages: a database
 	// name, "all", or for sqlite the file path.

@@ -20,6 +20,11 @@ type Example struct {
 	Secrets     []string          // compose secrets, read from ./NAME.txt, mounted at /run/secrets/NAME
 	DataDir     string            // where the image keeps its data; a named volume is mounted there
 	Labels      map[string]string // the baktainer labels
+	// ContainerName, when set, fixes the container's name (a label of another
+	// service names it: baktainer.hook.container, baktainer.hook.allow).
+	ContainerName string
+	// Others are more services of the same compose file (ControlExample).
+	Others []Example
 }
 
 // SecretPath is where compose mounts the secret name inside the container.
@@ -33,12 +38,13 @@ type (
 		Volumes  map[string]struct{}       `yaml:"volumes,omitempty"`
 	}
 	composeService struct {
-		Image       string            `yaml:"image"`
-		Command     []string          `yaml:"command,omitempty,flow"`
-		Environment map[string]string `yaml:"environment,omitempty"`
-		Secrets     []string          `yaml:"secrets,omitempty"`
-		Volumes     []string          `yaml:"volumes,omitempty"`
-		Labels      map[string]string `yaml:"labels"`
+		ContainerName string            `yaml:"container_name,omitempty"`
+		Image         string            `yaml:"image"`
+		Command       []string          `yaml:"command,omitempty,flow"`
+		Environment   map[string]string `yaml:"environment,omitempty"`
+		Secrets       []string          `yaml:"secrets,omitempty"`
+		Volumes       []string          `yaml:"volumes,omitempty"`
+		Labels        map[string]string `yaml:"labels"`
 	}
 	composeSecret struct {
 		File string `yaml:"file"`
@@ -47,21 +53,10 @@ type (
 
 // Compose renders the example as a docker-compose file, comments first.
 func (e Example) Compose() ([]byte, error) {
-	svc := composeService{Image: e.Image, Command: e.Command, Environment: e.Environment,
-		Secrets: e.Secrets, Labels: e.Labels}
 	file := composeFile{Services: map[string]composeService{}}
-	if e.DataDir != "" {
-		volume := e.Service + "-data"
-		svc.Volumes = []string{volume + ":" + e.DataDir}
-		file.Volumes = map[string]struct{}{volume: {}}
+	for _, s := range append([]Example{e}, e.Others...) {
+		s.addTo(&file)
 	}
-	for _, s := range e.Secrets {
-		if file.Secrets == nil {
-			file.Secrets = map[string]composeSecret{}
-		}
-		file.Secrets[s] = composeSecret{File: "./" + s + ".txt"}
-	}
-	file.Services[e.Service] = svc
 	var out bytes.Buffer
 	for _, line := range e.Comment {
 		out.WriteString(strings.TrimRight("# "+line, " ") + "\n")
@@ -75,4 +70,25 @@ func (e Example) Compose() ([]byte, error) {
 		return nil, fmt.Errorf("engines: render the %s example: %w", e.Service, err)
 	}
 	return out.Bytes(), nil
+}
+
+// addTo adds the example's service, its volume and secrets to file.
+func (e Example) addTo(file *composeFile) {
+	svc := composeService{ContainerName: e.ContainerName, Image: e.Image, Command: e.Command, Environment: e.Environment,
+		Secrets: e.Secrets, Labels: e.Labels}
+	if e.DataDir != "" {
+		volume := e.Service + "-data"
+		svc.Volumes = []string{volume + ":" + e.DataDir}
+		if file.Volumes == nil {
+			file.Volumes = map[string]struct{}{}
+		}
+		file.Volumes[volume] = struct{}{}
+	}
+	for _, s := range e.Secrets {
+		if file.Secrets == nil {
+			file.Secrets = map[string]composeSecret{}
+		}
+		file.Secrets[s] = composeSecret{File: "./" + s + ".txt"}
+	}
+	file.Services[e.Service] = svc
 }

@@ -124,3 +124,6 @@ func (r Redis) Survey(ctx context.Context, ex Execer, t Target, _ *store.Content
 func (Redis) SelectDatabase(io.Reader, string) (io.ReadCloser, error) {
 	return nil, errors.Join(ErrNotSupported, errors.New("a Redis restore replaces every database"))
 }
+
+// Split implements Inspector: one RDB file holds every database.
+func (Redis) Split(context.Context, Execer, Target) ([]Part, error) { return nil, ErrNotSupported }

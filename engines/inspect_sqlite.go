@@ -106,3 +106,6 @@ func (s SQLite) Survey(ctx context.Context, ex Execer, t Target, _ *store.Conten
 func (SQLite) SelectDatabase(io.Reader, string) (io.ReadCloser, error) {
 	return nil, fmt.Errorf("%w: an SQLite archive holds one database file", ErrNotSupported)
 }
+
+// Split implements Inspector: a sqlite backup is one database file.
+func (SQLite) Split(context.Context, Execer, Target) ([]Part, error) { return nil, ErrNotSupported }

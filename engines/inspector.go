@@ -39,6 +39,12 @@ type Inspector interface {
 	// dumps hold one database only.
 	// Closing the reader it returns ends its work.
 	SelectDatabase(dump io.Reader, name string) (io.ReadCloser, error)
+	// Split lists the parts of a split backup of t (baktainer.db.split=true):
+	// each database t's include and exclude select, and any server-wide objects
+	// a database's dump leaves out, each restorable alone (selection.go). An
+	// error when none is selected; ErrNotSupported where a dump holds one
+	// database only.
+	Split(ctx context.Context, ex Execer, t Target) ([]Part, error)
 }
 
 // ErrNotSupported is returned for what an engine cannot do.

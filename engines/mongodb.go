@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -34,14 +35,19 @@ func (MongoDB) Extension() string { return "archive" }
 
 // Validate implements Engine.
 func (MongoDB) Validate(spec labels.Spec) error {
+	var errs []error
 	if spec.All && spec.Database != "" {
-		return &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"}
+		errs = append(errs, &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"})
 	}
-	return nil
+	return errors.Join(append(errs, mongoValidate(spec))...)
 }
 
-// Database implements Engine: the labelled database, else every database.
+// Database implements Engine: the labelled database (or the one
+// baktainer.db.include names), else every database.
 func (MongoDB) Database(t Target) string {
+	if db, single := mongoSingle(t.Spec); single && !t.Spec.Split {
+		return db
+	}
 	if t.Spec.All || t.Spec.Database == "" {
 		return "all"
 	}
@@ -122,6 +128,7 @@ func (m MongoDB) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) err
 	if db := m.Database(t); db != "all" {
 		cmd = append(cmd, "--db="+db)
 	}
+	cmd = append(cmd, t.Spec.DumpOptions...)
 	spec := docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Stdout: w}
 	if c.password.Value != "" && c.user.Value != "" {
 		config, err := c.config()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -39,10 +40,12 @@ func (MySQL) Extension() string { return "sql" }
 
 // Validate implements Engine.
 func (MySQL) Validate(spec labels.Spec) error {
+	var errs []error
 	if spec.All && spec.Database != "" {
-		return &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"}
+		errs = append(errs, &labels.Error{Label: labels.Database, Value: spec.Database, Problem: "cannot be combined with baktainer.db.all=true"})
 	}
-	return nil
+	errs = append(errs, checkOptions("mysql and mariadb", spec.DumpOptions, mysqlDenied, mysqlOptionName))
+	return errors.Join(errs...)
 }
 
 // The official images' variables: the mariadb image reads MARIADB_* first, then
@@ -159,11 +162,21 @@ func (m MySQL) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) error
 	// Values travel as --option=value, the database after "--": never read as options.
 	cmd := []string{tool, "--user=" + c.user.Value, "--default-character-set=utf8mb4",
 		"--single-transaction", "--routines", "--triggers", "--events", "--hex-blob"}
+	// baktainer.db.options go before what is dumped: after "--" every word is a name.
+	cmd = append(cmd, t.Spec.DumpOptions...)
 	what := "database " + c.database.String()
-	if t.Spec.All {
+	switch {
+	case t.Spec.All && selects(t):
+		args, err := m.mysqlSelectionArgs(ctx, ex, t, c)
+		if err != nil {
+			return err
+		}
+		cmd = append(cmd, args...)
+		what = "the databases labels " + labels.Include + " and " + labels.Exclude + " select"
+	case t.Spec.All:
 		cmd = append(cmd, "--all-databases", "--flush-privileges")
 		what = "every database (label " + labels.All + ")"
-	} else {
+	default:
 		// Tablespaces are server-wide; dumping them needs the PROCESS privilege,
 		// which an application user rarely has.
 		cmd = append(cmd, "--no-tablespaces", "--", c.database.Value)
@@ -189,7 +202,7 @@ func (m MySQL) Restore(ctx context.Context, rt Runtime, t Target, r io.Reader) e
 	if !mysqlHeader.Match(head) {
 		return fmt.Errorf("container %s: restore: the archive does not start like a mysqldump or mariadb-dump dump", t.Container.Name)
 	}
-	dumped, single := mysqlDumpedDatabase(head)
+	dumped, single := mysqlRestoredDatabase(head)
 	client, err := findTool(ctx, rt, t, engineOf(t, "mysql"), "mariadb", "mysql")
 	if err != nil {
 		return err
@@ -217,6 +230,21 @@ var (
 	// The last line: "-- Dump completed on 2024-05-01 12:00:00" (or without the date).
 	mysqlFooter = []byte("-- Dump completed")
 )
+
+// mysqlCurrentDatabase starts each database's section of a dump that creates
+// its databases itself (--databases, --all-databases).
+var mysqlCurrentDatabase = []byte("\n-- Current Database: `")
+
+// mysqlRestoredDatabase is the database a restore of a dump starting with head
+// connects to first, and whether there is one: a dump of one database's
+// objects goes into the one its header names; a dump that creates and USEs its
+// databases (--databases names the first in its header too) into none.
+func mysqlRestoredDatabase(head []byte) (string, bool) {
+	if bytes.Contains(head, mysqlCurrentDatabase) {
+		return "", false
+	}
+	return mysqlDumpedDatabase(head)
+}
 
 // mysqlDumpedDatabase returns the database a dump's header names, and whether it
 // names one (false for a dump of every database).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -31,12 +32,14 @@ func (Postgres) Extension() string { return "sql" }
 // connection string when it looks like one (libpq's expand_dbname), so a URI is
 // refused ('=' is refused by the label's parser).
 func (Postgres) Validate(spec labels.Spec) error {
+	var errs []error
 	lower := strings.ToLower(spec.Database)
 	if spec.All && (strings.HasPrefix(lower, "postgresql://") || strings.HasPrefix(lower, "postgres://")) {
-		return &labels.Error{Label: labels.Database, Value: spec.Database,
-			Problem: "must be a database name, not a connection URI (with baktainer.db.all=true it names the database pg_dumpall connects to)"}
+		errs = append(errs, &labels.Error{Label: labels.Database, Value: spec.Database,
+			Problem: "must be a database name, not a connection URI (with baktainer.db.all=true it names the database pg_dumpall connects to)"})
 	}
-	return nil
+	errs = append(errs, checkOptions("postgres", spec.DumpOptions, pgDenied, nil))
+	return errors.Join(errs...)
 }
 
 // Database implements Engine.
@@ -105,15 +108,9 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 	// --clean --if-exists: the dump replaces what it restores, in a fresh or a used
 	// server. Values travel as --option=value (one word, never read as an option);
 	// the database in PGDATABASE (see env).
-	cmd := []string{"pg_dump", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
-	what := "database " + c.database.String()
-	if t.Spec.All {
-		cmd = []string{"pg_dumpall", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
-		what = "every database (label " + labels.All + ")"
-		if t.Spec.Database != "" { // else pg_dumpall's own choice: postgres, then template1
-			cmd = append(cmd, "--database="+t.Spec.Database)
-			what += ", connecting to database " + t.Spec.Database + " first (label " + labels.Database + ")"
-		}
+	cmd, what, err := p.dumpCommand(ctx, ex, t, c)
+	if err != nil {
+		return err
 	}
 	err = ex.Exec(ctx, docker.ExecSpec{Container: t.Container.ID, Cmd: cmd, Env: c.env(), Stdout: w})
 	if notStarted(err) {
@@ -124,6 +121,35 @@ func (p Postgres) Dump(ctx context.Context, ex Execer, t Target, w io.Writer) er
 			t.Container.Name, cmd[0], what, c.user, c.password.From, err), secretsOf(t, c.password, c.user.Value, c.database.Value)...)
 	}
 	return nil
+}
+
+// dumpCommand is the argv of t's dump and what it dumps, for messages: pg_dump
+// of one database, or pg_dumpall of every database (those t selects), or of
+// the globals alone; then baktainer.db.options.
+func (Postgres) dumpCommand(ctx context.Context, ex Execer, t Target, c pgConn) ([]string, string, error) {
+	cmd := []string{"pg_dump", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
+	what := "database " + c.database.String()
+	if t.Spec.All {
+		cmd = []string{"pg_dumpall", "--username=" + c.user.Value, "--no-password", "--clean", "--if-exists"}
+		what = "every database (label " + labels.All + ")"
+		if t.Spec.Database != "" { // else pg_dumpall's own choice: postgres, then template1
+			cmd = append(cmd, "--database="+t.Spec.Database)
+			what += ", connecting to database " + t.Spec.Database + " first (label " + labels.Database + ")"
+		}
+	}
+	switch {
+	case t.GlobalsOnly:
+		cmd = append(cmd, "--globals-only")
+		what = "the roles and tablespaces (label " + labels.Split + ")"
+	case t.Spec.All && selects(t):
+		args, err := Postgres{}.pgSelectionArgs(ctx, ex, t, c)
+		if err != nil {
+			return nil, "", err
+		}
+		cmd = append(cmd, args...)
+		what = "the databases labels " + labels.Include + " and " + labels.Exclude + " select"
+	}
+	return append(cmd, t.Spec.DumpOptions...), what, nil
 }
 
 // Restore implements Engine. A pg_dump dump is restored into the target's database

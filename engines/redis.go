@@ -3,6 +3,7 @@ package engines
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -35,11 +36,14 @@ func (Redis) Extension() string { return "rdb" }
 
 // Validate implements Engine.
 func (Redis) Validate(spec labels.Spec) error {
+	var errs []error
 	if spec.Database != "" {
-		return &labels.Error{Label: labels.Database, Value: spec.Database,
-			Problem: "redis backs up every database in one RDB file; remove this label"}
+		errs = append(errs, &labels.Error{Label: labels.Database, Value: spec.Database,
+			Problem: "redis backs up every database in one RDB file; remove this label"})
 	}
-	return nil
+	errs = append(errs, noOptions("redis", spec, "baktainer streams the server's RDB snapshot, whose form no option changes"),
+		noSelection("redis", spec, "redis backs up every database in one RDB file"))
+	return errors.Join(errs...)
 }
 
 // Database implements Engine.

@@ -55,6 +55,8 @@ func (SQLite) Validate(spec labels.Spec) error {
 	if spec.All {
 		fail(labels.All, "true", "sqlite backs up one database file; remove this label")
 	}
+	errs = append(errs, noOptions("sqlite", spec, "baktainer snapshots the file with VACUUM INTO, which takes no options"),
+		noSelection("sqlite", spec, "a sqlite backup is one database file"))
 	for _, label := range []struct {
 		name string
 		set  bool

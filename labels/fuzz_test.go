@@ -21,6 +21,9 @@ func FuzzLabels(f *testing.F) {
 	f.Add("baktainer.db.name=-Fc\nbaktainer.db.user=host=evil\nbaktainer.name=" + strings.Repeat("n", 200))
 	f.Add("baktainer.retention.days=213504\nbaktainer.volume=my vol\nbaktainer.db.nmae=x\nbaktainer.db.all=on")
 	f.Add("baktainer.db.password=\"'x'\"\nbaktainer.name=\"My App\"\nbaktainer.db.name=*\nbaktainer.backup.retention.days='3'")
+	f.Add("baktainer.hook.pre=[\"sh\",\"-c\",\"echo hi\"]\nbaktainer.hook.timeout=90s\nbaktainer.db.options=[\"--no-owner\"]\n" +
+		"baktainer.db.include=app*,shop\nbaktainer.db.split=true\nbaktainer.schedule=@every 5s=fast; 0 3 * * *\n" +
+		"baktainer.schedule.once=2030-01-02T03:04+02:00=once\nbaktainer.stop_during_backup=web")
 	f.Fuzz(func(t *testing.T, input string) {
 		in := labelMap(input)
 		spec, err := labels.Parse(in)

@@ -25,7 +25,7 @@ const (
 	All          = "baktainer.db.all"
 	Name         = "baktainer.name"
 	Compress     = "baktainer.compress"
-	Schedule     = "baktainer.schedule"        // new: 5-field cron or @daily-style descriptor
+	Schedule     = "baktainer.schedule"        // new: cron expressions or descriptors, ';' between them, each "=tag" optionally
 	OnStart      = "baktainer.backup.on_start" // new
 	Volume       = "baktainer.volume"          // new: the backup volume for this container
 	KeepDays     = "baktainer.retention.days"  // new: overrides BT_RETENTION_DAYS
@@ -57,13 +57,23 @@ type Spec struct {
 	All          bool
 	Name         string // the backup's name; the container name when empty
 	Compress     string // zstd, gzip or none; empty for the default
-	Schedule     string
+	Schedule     string // as labelled: Schedules is its parsed form
 	OnStart      bool
 	Volume       string
 	Retention    Retention
 	// VerifySchedule is when to test-restore the newest archive: a schedule,
 	// VerifyOff, or "" for BT_VERIFY_CRON.
 	VerifySchedule string
+	// The labels of issue #14 (control.go, schedules.go).
+	Hooks            Hooks
+	HookAllow        []string // on a hook container: whose hooks may run in it
+	StopDuringBackup string   // the group stopped during this container's dumps
+	StopGroup        string   // the group this container belongs to
+	DumpOptions      []string // appended to the dump tool's argv; engines check them
+	Include, Exclude []string // globs choosing among every database
+	Split            bool     // one archive per database
+	Schedules        []ScheduleEntry
+	Once             *Once
 	// Warnings are what Parse noticed without refusing it (an unknown
 	// baktainer.* label, most likely a typo): the container is still backed up,
 	// and `labels check`, the log and /status say so.
@@ -147,8 +157,10 @@ func Parse(labels map[string]string) (Spec, error) {
 	p.databases(&s)
 	s.Name = p.name()
 	s.Compress = p.compression(p.pick(Compress, RubyCompress))
-	s.Schedule = p.schedule(Schedule)
+	s.Schedule = p.text(Schedule)
 	s.VerifySchedule = p.verifySchedule()
+	p.control(&s)
+	p.selection(&s)
 	s.OnStart = p.boolean(OnStart)
 	s.Volume = p.checked(Volume, parse.VolumeName)
 	s.Retention = Retention{
@@ -286,7 +298,9 @@ func (p *parser) verifySchedule() string {
 // Known lists every label Parse reads, sorted.
 func Known() []string {
 	known := []string{All, Backup, Compress, Database, Engine, Name, OnStart, Password, PasswordFile,
-		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, VerifySchedule, Volume}
+		KeepCount, KeepDaily, KeepDays, KeepMonthly, KeepWeekly, Schedule, User, VerifySchedule, Volume,
+		HookPre, HookPost, HookPostFailure, HookContainer, HookTimeout, HookAllow, StopDuringBackup, StopGroup,
+		DumpOptions, Include, Exclude, Split, ScheduleOnce}
 	sort.Strings(known)
 	return known
 }

@@ -27,7 +27,8 @@ var rubyIgnored = map[string]string{
 	RubyPriority: "baktainer has no backup priorities: each backup runs when its schedule says, BT_THREADS at a time (ignored)",
 	RubyEncrypt: "baktainer does not encrypt per container: every archive is encrypted when BT_ENCRYPTION_RECIPIENTS or " +
 		"BT_ENCRYPTION_PASSPHRASE is set, and none is when neither is (ignored)",
-	RubyCommand: "baktainer runs only the engine's own dump tool, never a command from a label (ignored)",
+	RubyCommand: "baktainer dumps with the engine's own tool, never with a command from a label; commands around a backup are " +
+		HookPre + " and " + HookPost + " (JSON argv arrays) (ignored)",
 }
 
 // Ruby lists the labels of the Ruby tool that baktainer reads under another name

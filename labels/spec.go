@@ -1,7 +1,9 @@
 package labels
 
 import (
+	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/baktainer/baktainer/parse"
 )
@@ -46,5 +48,33 @@ func (s Spec) Labels() map[string]string {
 	count(KeepDaily, s.Retention.Daily)
 	count(KeepWeekly, s.Retention.Weekly)
 	count(KeepMonthly, s.Retention.Monthly)
+	s.controlLabels(text, flag)
 	return out
+}
+
+// controlLabels writes the labels of issue #14.
+func (s Spec) controlLabels(text func(label, v string), flag func(label string, b bool)) {
+	argv := func(label string, words []string) {
+		if words != nil {
+			b, _ := json.Marshal(words) // a []string always marshals
+			text(label, string(b))
+		}
+	}
+	argv(HookPre, s.Hooks.Pre)
+	argv(HookPost, s.Hooks.Post)
+	argv(HookPostFailure, s.Hooks.PostFailure)
+	text(HookContainer, s.Hooks.Container)
+	if s.Hooks.Timeout != 0 {
+		text(HookTimeout, s.Hooks.Timeout.String())
+	}
+	text(HookAllow, strings.Join(s.HookAllow, ","))
+	text(StopDuringBackup, s.StopDuringBackup)
+	text(StopGroup, s.StopGroup)
+	argv(DumpOptions, s.DumpOptions)
+	text(Include, strings.Join(s.Include, ","))
+	text(Exclude, strings.Join(s.Exclude, ","))
+	flag(Split, s.Split)
+	if s.Once != nil {
+		text(ScheduleOnce, s.Once.String())
+	}
 }

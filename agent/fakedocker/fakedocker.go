@@ -38,6 +38,8 @@ const (
 	MethodPing        = "Ping"
 	MethodVersion     = "Version"
 	MethodExec        = "Exec"
+	MethodStop        = "StopContainer"
+	MethodStart       = "StartContainer"
 )
 
 // ExecFunc answers a command run in a container: it writes the command's output
@@ -281,6 +283,39 @@ func (e *Engine) Version(ctx context.Context) (docker.DaemonVersion, error) {
 		return docker.DaemonVersion{}, err
 	}
 	return e.version, nil
+}
+
+// StopContainer implements agent.Docker: the container stops, "die" is
+// announced. A container that does not exist is an error errdefs.IsNotFound
+// holds for.
+func (e *Engine) StopContainer(ctx context.Context, id string) error {
+	if err := e.begin(ctx, MethodStop); err != nil {
+		return err
+	}
+	c, ok := e.container(id)
+	if !ok {
+		return fmt.Errorf("docker: stop container %s: %w", id, cerrdefs.ErrNotFound)
+	}
+	if c.Running {
+		e.Stop(c.ID)
+	}
+	return nil
+}
+
+// StartContainer implements agent.Docker: a stopped container runs again,
+// "start" is announced; a running one is left as it is.
+func (e *Engine) StartContainer(ctx context.Context, id string) error {
+	if err := e.begin(ctx, MethodStart); err != nil {
+		return err
+	}
+	c, ok := e.container(id)
+	if !ok {
+		return fmt.Errorf("docker: start container %s: %w", id, cerrdefs.ErrNotFound)
+	}
+	if !c.Running {
+		e.Start(c)
+	}
+	return nil
 }
 
 // Exec implements agent.Docker (engines.Execer) with the script OnExec set.

@@ -16,15 +16,20 @@ import (
 // runLabels checks containers' baktainer labels, or prints an example service.
 func runLabels(ctx context.Context, env *runEnv, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("%w: labels check [CONTAINER...] | labels example ENGINE", errUsage)
+		return fmt.Errorf("%w: labels check [CONTAINER...] | labels example ENGINE [--control]", errUsage)
 	}
 	switch args[0] {
 	case "check":
 		return labelsCheck(ctx, env, args[1:])
 	case "example":
-		pos, err := parseArgs(flag.NewFlagSet("labels example", flag.ContinueOnError), args[1:], 1, 1)
+		fs := flag.NewFlagSet("labels example", flag.ContinueOnError)
+		control := fs.Bool("control", false, "with hooks, stop groups, schedules with tags, dump options and a split (docs/LABELS.md)")
+		pos, err := parseArgs(fs, args[1:], 1, 1)
 		if err != nil {
 			return err
+		}
+		if *control {
+			return labelsControlExample(env.stdout, pos)
 		}
 		return labelsExample(env.stdout, pos)
 	}
@@ -144,6 +149,22 @@ func labelsExample(w io.Writer, args []string) error {
 		return err
 	}
 	text, err := eng.Example().Compose()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(text)
+	return err
+}
+
+// labelsControlExample prints the engine's example with the labels of what
+// runs around a backup: hooks, a stop group, tagged schedules, dump options
+// and one archive per database (engines.ControlExample).
+func labelsControlExample(w io.Writer, args []string) error {
+	eng, err := engines.Default().Lookup(args[0])
+	if err != nil {
+		return err
+	}
+	text, err := engines.ControlExample(eng).Compose()
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
 )
 
@@ -52,5 +55,48 @@ func TestLabelsExampleCommand(t *testing.T) {
 	}
 	if err := labelsExample(&out, []string{"oracle"}); err == nil || !strings.Contains(err.Error(), "label baktainer.db.engine") {
 		t.Errorf("labels example oracle: %v", err)
+	}
+}
+
+// `labels example ENGINE --control` prints, for every engine, a compose file
+// whose database service's labels pass labels.Parse and the engine's Validate,
+// with every label of issue #14 the engine takes, and its companions the labels
+// that let hooks in and stop them.
+func TestLabelsControlExample(t *testing.T) {
+	for _, name := range engines.Default().Names() {
+		var out bytes.Buffer
+		if err := labelsControlExample(&out, []string{name}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var file struct {
+			Services map[string]struct {
+				ContainerName string            `yaml:"container_name"`
+				Labels        map[string]string `yaml:"labels"`
+			} `yaml:"services"`
+		}
+		if err := yaml.Unmarshal(out.Bytes(), &file); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out.String())
+		}
+		eng, _ := engines.Default().Lookup(name)
+		db := file.Services[eng.Example().Service]
+		spec, err := labels.Parse(db.Labels)
+		if err == nil {
+			err = eng.Validate(spec)
+		}
+		if err != nil {
+			t.Errorf("%s: the example's labels are refused: %v\n%s", name, err, out.String())
+		}
+		if len(spec.Schedules) != 2 || spec.Once == nil || spec.Hooks.Pre == nil || spec.StopDuringBackup == "" {
+			t.Errorf("%s: the example lacks control labels: %+v", name, spec)
+		}
+		wantSplit := name != "sqlite" && name != "redis"
+		if spec.Split != wantSplit || (spec.DumpOptions != nil) != wantSplit {
+			t.Errorf("%s: split %v, options %v", name, spec.Split, spec.DumpOptions)
+		}
+		app := file.Services["web"]
+		if app.ContainerName != spec.Hooks.Container || app.Labels[labels.HookAllow] != db.ContainerName ||
+			file.Services["worker"].Labels[labels.StopGroup] != spec.StopDuringBackup {
+			t.Errorf("%s: the companions do not match:\n%s", name, out.String())
+		}
 	}
 }

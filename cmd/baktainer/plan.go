@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -51,12 +53,9 @@ func runPlan(ctx context.Context, env *runEnv, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Container, dash(p.Engine), dash(p.Database), "NOT SCHEDULED", "-", p.Destination)
 			continue
 		}
-		sched := p.Schedule
-		if p.OnStart {
-			sched += " (+ on start)"
+		for _, row := range planRows(p, cfg.BackupDir, cfg.Location) {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Container, p.Engine, dash(p.Database), sched,
-			p.NextRun.In(cfg.Location).Format("2006-01-02 15:04:05 MST"), p.Destination)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -91,6 +90,45 @@ func printLabelWarnings(ctx context.Context, env *runEnv, dc *docker.Client, pla
 			fmt.Fprintf(env.stdout, "  - warning: %s\n", w)
 		}
 	}
+}
+
+// planRows are a planned target's lines: one per run (each expression of
+// baktainer.schedule, baktainer.schedule.once), under the name its archives
+// are filed under; with baktainer.db.split, one archive per database beside it.
+func planRows(p agent.PlanEntry, dir string, loc *time.Location) [][]string {
+	runs := p.Runs
+	if len(runs) == 0 { // a plan of an older agent's JSON: the schedule alone
+		runs = []agent.ScheduledRun{{Schedule: p.Schedule, Series: p.Name, NextRun: p.NextRun}}
+	}
+	var rows [][]string
+	for i, r := range runs {
+		sched := r.Schedule
+		switch {
+		case r.Once:
+			sched = "once " + sched
+		case len(runs) == 1:
+			sched = p.Schedule
+		}
+		if r.Tag != "" {
+			sched += "=" + r.Tag
+		}
+		if i == 0 && p.OnStart {
+			sched += " (+ on start)"
+		}
+		next := "never (past)"
+		if !r.NextRun.IsZero() {
+			next = r.NextRun.In(loc).Format("2006-01-02 15:04:05 MST")
+		}
+		where, db := p.Destination, dash(p.Database)
+		if r.Series != p.Name {
+			where = filepath.Join(dir, r.Series)
+		}
+		if p.Split {
+			where, db = filepath.Join(dir, r.Series)+".<database>", db+" (split)"
+		}
+		rows = append(rows, []string{r.Series, p.Container, p.Engine, db, sched, next, where})
+	}
+	return rows
 }
 
 func dash(s string) string {
