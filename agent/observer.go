@@ -73,8 +73,12 @@ type Attempt struct {
 	SizeBytes   int64     `json:"size_bytes,omitempty"`
 	DumpBytes   int64     `json:"dump_bytes,omitempty"`
 	Pruned      int       `json:"pruned,omitempty"` // archives retention removed afterwards
-	Error       string    `json:"error,omitempty"`  // final; while running, the error a retry follows
-	ErrorKind   ErrorKind `json:"error_kind,omitempty"`
+	// Offsite is the archive's copy off the host; nil when its destination
+	// has none. A Succeeded attempt whose copy failed is "local ok, off-host
+	// copy failed".
+	Offsite   *OffsiteCopy `json:"offsite,omitempty"`
+	Error     string       `json:"error,omitempty"` // final; while running, the error a retry follows
+	ErrorKind ErrorKind    `json:"error_kind,omitempty"`
 }
 
 // Duration is how long the attempt ran (zero until it ended).

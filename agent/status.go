@@ -72,12 +72,14 @@ func (s TargetState) Rank() int {
 		return 0
 	case StateOverdue:
 		return 1
-	case StateInvalid:
+	case StateOffsiteFailing:
 		return 2
-	case StatePending:
+	case StateInvalid:
 		return 3
+	case StatePending:
+		return 4
 	}
-	return 4
+	return 5
 }
 
 // TargetReport is one target as /status, the metrics and the dashboard show it:
@@ -95,6 +97,9 @@ type TargetReport struct {
 	LastDurationSeconds float64 `json:"last_duration_seconds"`
 	Archives            int     `json:"archives"`      // archives of this backup name on every destination
 	ArchiveBytes        int64   `json:"archive_bytes"` // their total size
+	// Offsite is the state of the copies off the host; nil when none was ever
+	// to be made.
+	Offsite *OffsiteReport `json:"offsite,omitempty"`
 }
 
 // DestinationStatus is one backup destination (a directory or a backup volume).
@@ -149,6 +154,9 @@ func (a *Agent) report(e *entry, now time.Time, grace time.Duration) TargetRepor
 	}
 	r.Deadline = Deadline(e.sched, r.DeadlineRef, grace, a.cfg.Location)
 	r.Overdue = !r.Deadline.IsZero() && now.After(r.Deadline)
+	if r.Offsite = a.offsiteReport(e, now, grace); r.Offsite != nil && r.Offsite.Overdue {
+		r.Overdue = true // copies off the host are backups too (issue #16)
+	}
 	failedLast := r.LastFailure != nil && (r.LastSuccess == nil || r.LastFailure.Queued.After(r.LastSuccess.Queued))
 	switch {
 	case failedLast:
@@ -157,6 +165,8 @@ func (a *Agent) report(e *entry, now time.Time, grace time.Duration) TargetRepor
 		r.State = StateOverdue
 	case r.LastSuccess == nil:
 		r.State = StatePending
+	case r.Offsite != nil && r.Offsite.Failing:
+		r.State = StateOffsiteFailing
 	default:
 		r.State = StateOK
 	}

@@ -157,7 +157,9 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 		return err
 	}
 	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
+	att.Offsite = a.copyOffsite(tctx, log, dest, t, res.Path) // issue #16: the copy off the host
 	att.Pruned = a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
+	a.pruneOffsite(tctx, dest, t, att.Offsite) // and the remote retention, after the local one
 	return nil
 }
 

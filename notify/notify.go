@@ -22,7 +22,10 @@ type Kind string
 const (
 	BackupSucceeded Kind = "backup.succeeded"
 	BackupFailed    Kind = "backup.failed"
-	Warning         Kind = "warning"
+	// OffsiteFailed: the backup was made on the host, its copy off the host
+	// failed (sent with the failures, BT_NOTIFY_FAILURES).
+	OffsiteFailed Kind = "offsite.failed"
+	Warning       Kind = "warning"
 )
 
 // Event is one notification. It carries no secret: callers fill it from names,
@@ -53,6 +56,8 @@ func (e Event) Title() string {
 		return fmt.Sprintf("baktainer on %s: backup of %s succeeded", e.Host, e.Name)
 	case BackupFailed:
 		return fmt.Sprintf("baktainer on %s: backup of %s FAILED", e.Host, e.Name)
+	case OffsiteFailed:
+		return fmt.Sprintf("baktainer on %s: off-host copy of %s FAILED", e.Host, e.Name)
 	}
 	return fmt.Sprintf("baktainer on %s: warning", e.Host)
 }
@@ -79,7 +84,7 @@ func (s Settings) wants(k Kind) bool {
 	switch k {
 	case BackupSucceeded:
 		return s.OnSuccess
-	case BackupFailed:
+	case BackupFailed, OffsiteFailed:
 		return s.OnFailure
 	}
 	return s.OnWarning
