@@ -32,6 +32,7 @@ type Metrics struct {
 	durations *prometheus.HistogramVec
 	retention *prometheus.CounterVec
 	warnings  prometheus.Counter
+	offsite   offsiteMetrics
 }
 
 var (
@@ -62,8 +63,10 @@ func New(src Source) *Metrics {
 		warnings: prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: "warnings_total",
 			Help: "Warnings raised: wrong labels, a skipped run, two containers sharing a backup name, a failed retention."}),
 	}
+	m.offsite = newOffsiteMetrics()
 	m.reg.MustRegister(m.backups, m.failures, m.durations, m.retention, m.warnings, newStateCollector(src),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.offsite.collectors()...)
 	return m
 }
 
@@ -91,6 +94,7 @@ func (m *Metrics) BackupFinished(a agent.Attempt) {
 	if a.Pruned > 0 {
 		m.retention.WithLabelValues(a.Name).Add(float64(a.Pruned))
 	}
+	m.offsite.finished(a)
 }
 
 // Warning implements agent.WarningObserver.
@@ -104,6 +108,7 @@ func (m *Metrics) TargetRegistered(t agent.TargetStatus) {
 		m.backups.WithLabelValues(t.Name, string(outcome))
 	}
 	m.retention.WithLabelValues(t.Name)
+	m.offsite.registered(t.Name)
 }
 
 // TargetRemoved implements agent.TargetObserver. Counters stay: a container that
