@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/docker/go-units"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/baktainer/baktainer/agent"
@@ -51,7 +52,7 @@ func (d *Dashboard) content(ctx context.Context) contentView {
 			CanRun:        t.State != agent.StateInvalid && t.Active == nil,
 		})
 	}
-	for _, s := range []agent.TargetState{agent.StateFailing, agent.StateOverdue, agent.StateInvalid, agent.StatePending, agent.StateOK} {
+	for _, s := range []agent.TargetState{agent.StateFailing, agent.StateOverdue, agent.StateOffsiteFailing, agent.StateInvalid, agent.StatePending, agent.StateOK} {
 		if counts[s] > 0 {
 			v.Counts = append(v.Counts, stateCount{s, counts[s]})
 		}
@@ -83,6 +84,9 @@ var funcs = template.FuncMap{
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"uptime":   func(s float64) string { return humanDuration(time.Duration(s) * time.Second) },
 	"ubytes":   func(n uint64) string { return units.BytesSize(float64(n)) },
+	// hostpath shows an off-host remote without its scheme: the page names no
+	// address a browser would follow.
+	"hostpath": func(remote string) string { _, rest, _ := strings.Cut(remote, "://"); return rest },
 }
 
 // humanSeconds writes a backup's duration: 0.4 s, 12 s, 3m05s.
