@@ -24,7 +24,16 @@ fi
 
 if ! pgrep -x dockerd >/dev/null; then
   log "starting dockerd (log: /var/log/baktainer-dockerd.log)"
-  setsid nohup dockerd >>/var/log/baktainer-dockerd.log 2>&1 </dev/null &
+  # dockerd gets none of this script's other open files: run as documented,
+  # under `flock /tmp/baktainer-docker.lock`, it would otherwise inherit the
+  # lock's descriptor and hold the lock for as long as it runs.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec setsid nohup dockerd >>/var/log/baktainer-dockerd.log 2>&1 </dev/null
+  ) &
 fi
 
 for _ in $(seq 1 60); do
