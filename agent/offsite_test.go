@@ -34,7 +34,9 @@ func newFakeOffsite() *fakeOffsite { return &fakeOffsite{copies: map[string]stor
 
 func (f *fakeOffsite) setDown(err error) { f.mu.Lock(); f.down = err; f.mu.Unlock() }
 
-func fakeKey(m store.Meta) string { return path.Join(m.Name, m.Created.UTC().Format("2006-01-02"), m.File) }
+func fakeKey(m store.Meta) string {
+	return path.Join(m.Name, m.Created.UTC().Format("2006-01-02"), m.File)
+}
 
 func (f *fakeOffsite) Upload(_ context.Context, p string) (offsite.Upload, error) {
 	f.mu.Lock()

@@ -85,7 +85,7 @@ func TestPrintMasksSecrets(t *testing.T) {
 		"BT_API_TOKEN": token, "BT_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
 		"BT_WEBHOOK_URL": "https://user:pw-SECRET@hooks.example.com/p/SECRET?k=SECRET", "BT_ENCRYPTION_PASSPHRASE": "pass-SECRET",
 		"BT_DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/123456/SECRETtoken",
-		"BT_S3_ENDPOINT": "s3.example.com", "BT_S3_BUCKET": "backups", "BT_S3_ACCESS_KEY": "AKIA-SECRET-ID", "BT_S3_SECRET_KEY": "s3-SECRET-key",
+		"BT_S3_ENDPOINT":         "s3.example.com", "BT_S3_BUCKET": "backups", "BT_S3_ACCESS_KEY": "AKIA-SECRET-ID", "BT_S3_SECRET_KEY": "s3-SECRET-key",
 	}))
 	if err != nil {
 		t.Fatal(err)
