@@ -60,20 +60,22 @@ func BenchmarkOffsitePostgresBackup(b *testing.B) {
 		{"with-copy", []string{"BT_S3_ENDPOINT=" + s3.Endpoint(), "BT_S3_BUCKET=" + bucket, "BT_S3_REGION=us-east-1",
 			"BT_S3_ACCESS_KEY=" + s3.AccessKey, "BT_S3_SECRET_KEY=" + s3.SecretKey, "BT_S3_INSECURE=true", "BT_S3_RETENTION_COUNT=1"}},
 	}
-	seconds := map[string][]float64{}
+	seconds, cpu := map[string][]float64{}, map[string][]float64{}
 	peak := map[string]int64{}
 	var last agent.Attempt
 	for b.Loop() {
 		for range reps {
 			for _, m := range modes {
-				att, hwm := benchAgentBackup(b, run, pg, m.env)
+				att, use := benchAgentBackup(b, run, pg, m.env)
+				hwm := use.peakKiB
 				if att.Outcome != agent.Succeeded || (m.env != nil && !att.Offsite.Succeeded()) {
 					b.Fatalf("%s: %+v, copy %+v", m.name, att, att.Offsite)
 				}
 				seconds[m.name] = append(seconds[m.name], att.Duration().Seconds())
+				cpu[m.name] = append(cpu[m.name], use.cpu.Seconds())
 				peak[m.name] = max(peak[m.name], hwm)
-				b.Logf("%s: %.2f s, peak RSS %.1f MiB, dump %d bytes, archive %d bytes, load average %s, copy %+v", m.name,
-					att.Duration().Seconds(), float64(hwm)/1024, att.DumpBytes, att.SizeBytes, benchLoadAverage(), att.Offsite)
+				b.Logf("%s: %.2f s, agent CPU %.2f s, peak RSS %.1f MiB, dump %d bytes, archive %d bytes, load average %s, copy %+v", m.name,
+					att.Duration().Seconds(), use.cpu.Seconds(), float64(hwm)/1024, att.DumpBytes, att.SizeBytes, benchLoadAverage(), att.Offsite)
 				last = att
 			}
 		}
@@ -84,8 +86,10 @@ func BenchmarkOffsitePostgresBackup(b *testing.B) {
 	b.ReportMetric(copied, "with-copy-s")
 	b.ReportMetric(copied/local, "ratio")
 	b.ReportMetric(float64(peak["with-copy"])/1024, "with-copy-peak-RSS-MiB")
-	fmt.Printf("postgres dump %d bytes, archive %d bytes; median of %d: local only %.2f s (%v), with the off-host copy %.2f s (%v), ratio %.3f; peak RSS local only %.1f MiB, with the copy %.1f MiB; load average %s\n",
+	b.ReportMetric(med(cpu["with-copy"])-med(cpu["local-only"]), "copy-agent-CPU-s")
+	fmt.Printf("postgres dump %d bytes, archive %d bytes; median of %d: local only %.2f s (%v), with the off-host copy %.2f s (%v), ratio %.3f; agent CPU (median) local only %.2f s, with the copy %.2f s; peak RSS local only %.1f MiB, with the copy %.1f MiB; load average %s\n",
 		last.DumpBytes, last.SizeBytes, len(seconds["local-only"]), local, seconds["local-only"], copied, seconds["with-copy"], copied/local,
+		med(cpu["local-only"]), med(cpu["with-copy"]),
 		float64(peak["local-only"])/1024, float64(peak["with-copy"])/1024, benchLoadAverage())
 }
 
@@ -171,9 +175,9 @@ func benchCopyBlocks(w io.Writer, size int64) error {
 }
 
 // benchAgentBackup starts the agent binary with env, has it back pg up once,
-// and returns the finished attempt and the agent's peak RSS in KiB; the agent
+// and returns the finished attempt and what the agent process used; the agent
 // is stopped and its archives removed.
-func benchAgentBackup(b *testing.B, run, pg string, env []string) (agent.Attempt, int64) {
+func benchAgentBackup(b *testing.B, run, pg string, env []string) (agent.Attempt, benchUsage) {
 	b.Helper()
 	dir, err := os.MkdirTemp("", "baktainer-bench-offsite-")
 	if err != nil {
@@ -210,7 +214,19 @@ func benchAgentBackup(b *testing.B, run, pg string, env []string) (agent.Attempt
 		}
 		apiQuiet(base+"/api/v1/backups/"+att.ID, &att)
 	}
-	return att, benchPeakRSS(b, cmd.Process.Pid)
+	use := benchUsage{peakKiB: benchPeakRSS(b, cmd.Process.Pid)}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	use.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return att, use
+}
+
+// benchUsage is what one agent process used for one backup: its peak RSS and
+// its CPU time (user and system; the dump tool and the S3 server not included,
+// so the copy's CPU is what the backup host pays with the server elsewhere).
+type benchUsage struct {
+	peakKiB int64
+	cpu     time.Duration
 }
 
 func benchPost(url, body string, out any) int {
