@@ -31,7 +31,8 @@ import (
 // realistic SQL (bench/sqlgen's shop, loaded into the database), run by the
 // real agent binary through docker exec, local only against the same backup
 // with the off-host copy on (a SeaweedFS S3 server on this machine), the two
-// alternating BENCH_REPS times (default 3). Each backup runs in a fresh agent
+// alternating BENCH_REPS times (default 3); BENCH_AGENT_GOMEMLIMIT sets the
+// agent's GOMEMLIMIT. Each backup runs in a fresh agent
 // process, so its peak RSS (VmHWM) is that backup's. It reports the median of
 // each attempt's duration (dump, commit, retention, and the copy) and the
 // largest peak RSS. Run by `make bench` (scripts/bench-offsite.sh); not part
@@ -189,6 +190,9 @@ func benchAgentBackup(b *testing.B, run, pg string, env []string) (agent.Attempt
 	cmd.Env = append(append(os.Environ(), "BT_BACKUP_DIR="+dir, "BT_STATE_DIR="+filepath.Join(dir, ".state"),
 		"BT_SELECTOR="+rig.RunLabel+"="+run, "BT_CRON=@yearly", "BT_HEALTH_PORT="+port, "BT_LOG_LEVEL=warn",
 		"BT_BACKUP_TIMEOUT=30m"), env...)
+	if limit := os.Getenv("BENCH_AGENT_GOMEMLIMIT"); limit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+limit) // the agent's only, not the S3 server's
+	}
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
