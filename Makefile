@@ -76,12 +76,20 @@ demo: images build
 bench-agent: images
 	scripts/bench-agent.sh
 
+## bench-offsite: the off-host copy's cost (issue #16): upload speed and memory, and a
+## whole Postgres backup (pg_dump ~2 GiB) local only against the same backup with the
+## copy to a local S3 server, in one run (docs/BENCHMARKS.md)
+.PHONY: bench-offsite
+bench-offsite: images build
+	scripts/bench-offsite.sh
+
 ## bench: Go benchmarks, the store pipeline against the stock shell chain, peak
 ## memory, and a whole Postgres backup against pg_dumpall (docs/BENCHMARKS.md).
 ## Not part of `make test`. BENCH_SIZE_MB=2048 by default.
 bench: images build
 	scripts/bench.sh
 	$(MAKE) bench-agent
+	$(MAKE) bench-offsite
 
 clean:
 	rm -rf bin rootfs

@@ -27,7 +27,7 @@ import (
 type Deps struct {
 	Docker       Docker            // required: the caller dials (docker.Dial)
 	Engines      *engines.Registry // nil: engines.Default()
-	Destinations Destinations      // nil: Directory{cfg.BackupDir}
+	Destinations Destinations      // nil: Directory{cfg.BackupDir}, copied off the host per BT_S3_*
 	Observers    []Observer        // besides the history and the notifier
 	Log          *logrus.Entry     // nil: logrus' standard logger
 	// TestRestorer runs test-restores; nil: package drill on Docker when it is
@@ -92,7 +92,11 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		a.engines = engines.Default()
 	}
 	if a.dests == nil {
-		a.dests = Directory{Dir: cfg.BackupDir}
+		dir, err := standaloneDirectory(cfg, a.log)
+		if err != nil {
+			return nil, err
+		}
+		a.dests = dir
 	}
 	a.inventory = newInventory(a.dests, a.log)
 	n, err := notify.New(cfg.Notify, a.log)

@@ -49,30 +49,21 @@ type Destination struct {
 	// Encryption, when not nil, replaces BT_ENCRYPTION_* for the archives here.
 	Encryption *store.Encryption
 	// Offsite, when not nil, is where the archives written here are copied off
-	// the host once committed. No destination sets it yet and the agent does
-	// not copy yet: issue #16 wires it.
+	// the host once committed (agent/offsite.go).
 	Offsite Offsite
+	// OffsiteRetention overrides, rule by rule, the policy of the remote copies
+	// (which is the local one, then BT_S3_RETENTION_*); nil fields are not set.
+	OffsiteRetention labels.Retention
 	// Release ends the hold Open took; nil when Open held nothing.
 	Release func()
 }
 
-// Offsite copies committed archives off the host (issue #16: an S3 bucket and
-// prefix per destination, the credentials from BT_S3_*).
-type Offsite interface {
-	// Copy uploads the committed archive at path with its sidecars (the
-	// sidecars last: their presence marks a complete copy) and returns once the
-	// remote copy is verified against the archive's SHA-256. The local archive
-	// is never touched.
-	Copy(ctx context.Context, path string) error
-	// String names where the copies go, without credentials, for logs and status.
-	String() string
-}
-
 // Directory is the standalone destination: every archive under one directory
-// (BT_BACKUP_DIR), with the agent's own settings. The baktainer.volume label has
-// no meaning here.
+// (BT_BACKUP_DIR), with the agent's own settings, and copied off the host to
+// Offsite when set (BT_S3_*). The baktainer.volume label has no meaning here.
 type Directory struct {
-	Dir string
+	Dir     string
+	Offsite Offsite
 }
 
 var _ Destinations = Directory{}
@@ -83,7 +74,7 @@ func (d Directory) Open(_ context.Context, _ engines.Target) (Destination, error
 	if err := os.MkdirAll(d.Dir, 0o750); err != nil {
 		return Destination{}, fmt.Errorf("backup directory %s: %w", d.Dir, err)
 	}
-	return Destination{Root: d.Dir}, nil
+	return Destination{Root: d.Dir, Offsite: d.Offsite}, nil
 }
 
 // Describe implements Destinations.

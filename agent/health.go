@@ -229,6 +229,9 @@ func targetChecks(reports []TargetReport, now time.Time) (TargetCounts, []CheckR
 }
 
 func overdueDetail(r TargetReport, now time.Time) string {
+	if o := r.Offsite; o != nil && o.Overdue && (r.Deadline.IsZero() || !now.After(r.Deadline)) {
+		return offsiteOverdueDetail(r, now)
+	}
 	var b strings.Builder
 	switch r.DeadlineFrom {
 	case FromLastSuccess:

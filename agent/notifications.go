@@ -24,10 +24,15 @@ func (o notifyObserver) BackupFinished(a Attempt) {
 		Database: a.Database, AttemptID: a.ID, Trigger: string(a.Trigger), Archive: a.Archive, SizeBytes: a.SizeBytes,
 		DurationSeconds: a.Duration().Seconds(), Tries: a.Tries, Error: a.Error, ErrorKind: string(a.ErrorKind),
 	}
-	if a.Outcome == Succeeded {
+	switch {
+	case a.Outcome == Succeeded && a.Offsite.Failed():
+		e.Kind, e.Error = notify.OffsiteFailed, a.Offsite.Error
+		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) was made on this host (%s) but its OFF-HOST COPY to %s FAILED: %s",
+			a.Name, a.Container, a.Engine, a.Archive, a.Offsite.Remote, a.Offsite.Error)
+	case a.Outcome == Succeeded:
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) succeeded: %s in %.1fs, %s",
 			a.Name, a.Container, a.Engine, units.BytesSize(float64(a.SizeBytes)), e.DurationSeconds, a.Archive)
-	} else {
+	default:
 		e.Kind = notify.BackupFailed
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) FAILED after %d tries [%s]: %s",
 			a.Name, a.Container, a.Engine, a.Tries, a.ErrorKind, a.Error)

@@ -85,6 +85,11 @@ type Attempt struct {
 	// Stopped are the containers of its stop group it stopped and started
 	// again (baktainer.stop_during_backup).
 	Stopped []string `json:"stopped,omitempty"`
+	// Offsite is the archive's copy off the host (for a split backup, the
+	// first failed copy of a part, else the last part's); nil when its
+	// destination has none. A Succeeded attempt whose copy failed is "local ok,
+	// off-host copy failed".
+	Offsite *OffsiteCopy `json:"offsite,omitempty"`
 }
 
 // Duration is how long the attempt ran (zero until it ended).

@@ -90,7 +90,15 @@ func (a *Agent) backupParts(ctx, tctx context.Context, log *logrus.Entry, att *A
 		att.Parts = append(att.Parts, ArchivePart{Name: res.Meta.Name, Database: res.Meta.Database, Archive: res.Path,
 			SizeBytes: res.Meta.Size, DumpBytes: res.Meta.DumpSize})
 		att.Archive, att.SizeBytes, att.DumpBytes = res.Path, att.SizeBytes+res.Meta.Size, att.DumpBytes+res.Meta.DumpSize
+		// The copy's catch-up and remote retention count this part's own series.
+		named := p.target
+		named.Spec.Name = p.name
+		copied := a.copyOffsite(tctx, log, dest, named, res.Path) // offsite.go: the copy off the host
 		att.Pruned += a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
+		a.pruneOffsite(tctx, dest, named, copied) // the remote retention, after the local one
+		if att.Offsite == nil || att.Offsite.Outcome != Failed {
+			att.Offsite = copied
+		}
 	}
 	return errors.Join(errs...)
 }

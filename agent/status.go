@@ -72,12 +72,14 @@ func (s TargetState) Rank() int {
 		return 0
 	case StateOverdue:
 		return 1
-	case StateInvalid:
+	case StateOffsiteFailing:
 		return 2
-	case StatePending:
+	case StateInvalid:
 		return 3
+	case StatePending:
+		return 4
 	}
-	return 4
+	return 5
 }
 
 // TargetReport is one target as /status, the metrics and the dashboard show it:
@@ -100,6 +102,9 @@ type TargetReport struct {
 	// each (verify_status.go).
 	TestRestore    *TestRestoreReport `json:"test_restore,omitempty"`
 	RecentArchives []ArchiveSummary   `json:"recent_archives,omitempty"`
+	// Offsite is the state of the copies off the host; nil when none was ever
+	// to be made.
+	Offsite *OffsiteReport `json:"offsite,omitempty"`
 }
 
 // DestinationStatus is one backup destination (a directory or a backup volume).
@@ -155,6 +160,9 @@ func (a *Agent) report(e *entry, now time.Time, grace time.Duration) TargetRepor
 	}
 	r.Deadline = Deadline(e.sched, r.DeadlineRef, grace, a.cfg.Location)
 	r.Overdue = !r.Deadline.IsZero() && now.After(r.Deadline)
+	if r.Offsite = a.offsiteReport(e, now, grace); r.Offsite != nil && r.Offsite.Overdue {
+		r.Overdue = true // copies off the host are backups too (issue #16)
+	}
 	failedLast := r.LastFailure != nil && (r.LastSuccess == nil || r.LastFailure.Queued.After(r.LastSuccess.Queued))
 	switch {
 	case failedLast:
@@ -163,6 +171,8 @@ func (a *Agent) report(e *entry, now time.Time, grace time.Duration) TargetRepor
 		r.State = StateOverdue
 	case r.LastSuccess == nil:
 		r.State = StatePending
+	case r.Offsite != nil && r.Offsite.Failing:
+		r.State = StateOffsiteFailing
 	default:
 		r.State = StateOK
 	}

@@ -129,17 +129,6 @@ func (r *rig) finishedTestRestore(name string, outcome Outcome) TestRestore {
 	return found
 }
 
-func (r *rig) report(container string) TargetReport {
-	r.t.Helper()
-	for _, rep := range r.agent.TargetReports(context.Background()) {
-		if rep.Container == container {
-			return rep
-		}
-	}
-	r.t.Fatalf("no report of %s", container)
-	return TargetReport{}
-}
-
 func TestScheduledTestRestorePassesAndIsSealedIntoTheMetadata(t *testing.T) {
 	fr := &fakeRestorer{}
 	r, rec := startVerifying(t, map[string]string{"BT_VERIFY_CRON": "@every 1s", "BT_VERIFY_TIMEOUT": "42s"}, fr)

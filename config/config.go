@@ -15,8 +15,10 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/baktainer/baktainer/docker"
+	"github.com/baktainer/baktainer/labels"
 	"github.com/baktainer/baktainer/legacy"
 	"github.com/baktainer/baktainer/notify"
+	"github.com/baktainer/baktainer/offsite"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -44,6 +46,12 @@ type Config struct {
 	Notify notify.Settings
 	Server Server
 	Verify Verify // BT_VERIFY_*: scheduled test-restores
+
+	// S3 is where off-host copies go (BT_S3_*; not Enabled when none is set).
+	S3 offsite.Settings
+	// S3Retention overrides, rule by rule, the local policy for the remote
+	// copies (BT_S3_RETENTION_*); nil fields keep the local rule.
+	S3Retention labels.Retention
 
 	ResyncInterval time.Duration // BT_RESYNC_INTERVAL: full re-list even when events flow
 	HistoryKeep    int           // BT_HISTORY_KEEP: attempts kept per backup name
@@ -144,6 +152,7 @@ func Load(lookup Lookup) (Config, error) {
 	errs = append(errs, c.loadEncryption(lookup)...)
 	errs = append(errs, c.loadVerify(lookup)...)
 	errs = append(errs, c.loadDocker(lookup)...)
+	errs = append(errs, c.loadS3(lookup)...)
 	errs = append(errs, c.loadRuby(lookup, raw)...)
 	errs = append(errs, c.validate()...)
 	sortWarnings(c.warnings)

@@ -85,6 +85,7 @@ func TestPrintMasksSecrets(t *testing.T) {
 		"BT_API_TOKEN": token, "BT_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
 		"BT_WEBHOOK_URL": "https://user:pw-SECRET@hooks.example.com/p/SECRET?k=SECRET", "BT_ENCRYPTION_PASSPHRASE": "pass-SECRET",
 		"BT_DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/123456/SECRETtoken",
+		"BT_S3_ENDPOINT":         "s3.example.com", "BT_S3_BUCKET": "backups", "BT_S3_ACCESS_KEY": "AKIA-SECRET-ID", "BT_S3_SECRET_KEY": "s3-SECRET-key",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -93,12 +94,14 @@ func TestPrintMasksSecrets(t *testing.T) {
 	if err := c.Print(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"SECRET", "XXXXXXXX", "pw-"} {
+	// "-SECRET" and "SECRETtoken": BT_S3_SECRET_KEY's own name holds "SECRET".
+	for _, s := range []string{"-SECRET", "SECRETtoken", "XXXXXXXX", "pw-"} {
 		if strings.Contains(out.String(), s) {
 			t.Errorf("config check shows %q:\n%s", s, out.String())
 		}
 	}
-	for _, want := range []string{"BT_API_TOKEN=********", "BT_SLACK_WEBHOOK_URL=https://hooks.slack.com/********", "BT_ENCRYPTION_PASSPHRASE=********", "BT_THREADS=4"} {
+	for _, want := range []string{"BT_API_TOKEN=********", "BT_SLACK_WEBHOOK_URL=https://hooks.slack.com/********", "BT_ENCRYPTION_PASSPHRASE=********", "BT_THREADS=4",
+		"BT_S3_ACCESS_KEY=********", "BT_S3_SECRET_KEY=********"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("config check lacks %q:\n%s", want, out.String())
 		}

@@ -64,7 +64,7 @@ const (
 	maxResyncInterval = 24 * time.Hour
 )
 
-var vars = slices.Concat(coreVars, verifyVars, dockerVars())
+var vars = slices.Concat(coreVars, verifyVars, dockerVars(), s3Vars())
 
 var coreVars = []Var{
 	{Name: "BT_BACKUP_DIR", Default: DefaultBackupDir, Help: "standalone mode: the directory archives go under, as <dir>/<name>/<date>/...",

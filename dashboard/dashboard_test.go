@@ -178,3 +178,33 @@ func TestHumanUnits(t *testing.T) {
 		t.Error("zero time is never")
 	}
 }
+
+// A target whose latest copy off the host failed shows it: its state, the
+// failure with its (escaped) error, the archives still without a copy and
+// where the copies go, without the scheme (the page links nowhere).
+func TestPageShowsTheOffsiteCopies(t *testing.T) {
+	src := fixture()
+	now := src.status.Time
+	shop := &src.status.Targets[2]
+	shop.State = agent.StateOffsiteFailing
+	shop.Offsite = &agent.OffsiteReport{Remote: "https://s3.example.com/backups/prod", Failing: true, Missing: 2,
+		LastSuccess: now.Add(-26 * time.Hour), LastFailure: now.Add(-time.Hour), LastError: "put: connection refused <b>x</b>"}
+	d, err := New(src, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := get(t, d.ServePage, "/").Body.String()
+	for _, want := range []string{
+		`<tr class="target state-offsite_failing" data-name="shop"`,
+		`<span class="badge state-offsite_failing">1 offsite_failing</span>`,
+		`data-offsite="failing"`, `off-host copy FAILED`, `put: connection refused &lt;b&gt;x&lt;/b&gt;`,
+		`2 archive(s) without a copy`, `to s3.example.com/backups/prod`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "https://") {
+		t.Error("the page shows the remote's URL")
+	}
+}

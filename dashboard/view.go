@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/docker/go-units"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/baktainer/baktainer/agent"
@@ -54,7 +55,7 @@ func (d *Dashboard) content(ctx context.Context) contentView {
 			CanTestRestore: canTestRestore(t),
 		})
 	}
-	for _, s := range []agent.TargetState{agent.StateFailing, agent.StateOverdue, agent.StateInvalid, agent.StatePending, agent.StateOK} {
+	for _, s := range []agent.TargetState{agent.StateFailing, agent.StateOverdue, agent.StateOffsiteFailing, agent.StateInvalid, agent.StatePending, agent.StateOK} {
 		if counts[s] > 0 {
 			v.Counts = append(v.Counts, stateCount{s, counts[s]})
 		}
@@ -88,6 +89,9 @@ var funcs = template.FuncMap{
 	"ubytes":   func(n uint64) string { return units.BytesSize(float64(n)) },
 	// restoreBadge is an archive's badge (verify.go).
 	"restoreBadge": restoreBadge,
+	// hostpath shows an off-host remote without its scheme: the page names no
+	// address a browser would follow.
+	"hostpath": func(remote string) string { _, rest, _ := strings.Cut(remote, "://"); return rest },
 }
 
 // humanSeconds writes a backup's duration: 0.4 s, 12 s, 3m05s.

@@ -122,22 +122,6 @@ func nodeArchives(t *testing.T, s *rig.Swarm, node int, vol string) []string {
 	return paths
 }
 
-// copyArchive copies an archive and its sidecars into dir (what an off-host
-// copy keeps) and returns the copy's path.
-func copyArchive(t *testing.T, archive, dir string) string {
-	t.Helper()
-	for _, ext := range []string{"", store.ChecksumExt, store.MetaExt} {
-		b, err := os.ReadFile(archive + ext)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(archive)+ext), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, filepath.Base(archive))
-}
-
 // restoreInto runs `baktainer restore ARCHIVE --container NAME` against a node
 // and fails the test with its output when it fails.
 func restoreInto(t *testing.T, s *rig.Swarm, node int, archive, container string) {
@@ -194,5 +178,52 @@ func deployStack(t *testing.T, s *rig.Swarm, file, stack string, env ...string) 
 	cmd.Env = append(os.Environ(), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker stack deploy -c %s %s: %v\n%s", file, stack, err, out)
+	}
+}
+
+// swarmOffsiteSettings makes the S3 server reachable from every node (relayed
+// on the swarm's gateway), writes its credentials into each node's
+// /var/lib/baktainer, the plugin's data mount, and returns the plugin settings
+// that copy archives there: the credentials by file, never in a setting's
+// value (which `docker plugin inspect` shows) nor in the rollout's arguments.
+func swarmOffsiteSettings(t *testing.T, s *rig.Swarm, s3 *rig.S3, bucket string) []string {
+	t.Helper()
+	for n := 1; n <= s.Nodes(); n++ {
+		dir := filepath.Join(s.NodeData(n), "s3")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for file, value := range map[string]string{"access-key": s3.AccessKey, "secret-key": s3.SecretKey} {
+			if err := os.WriteFile(filepath.Join(dir, file), []byte(value+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return []string{"BT_S3_ENDPOINT=" + s.Expose(s3.Endpoint()), "BT_S3_BUCKET=" + bucket, "BT_S3_PREFIX=swarm",
+		"BT_S3_REGION=us-east-1", "BT_S3_INSECURE=true",
+		"BT_S3_ACCESS_KEY_FILE=/data/s3/access-key", "BT_S3_SECRET_KEY_FILE=/data/s3/secret-key"}
+}
+
+// drillFromBucket is the restore of the disaster drill: the three commands
+// docs/OFFSITE.md gives, run on a machine that is not a node (the test's host)
+// with the S3 credentials and DOCKER_HOST of the node the service now runs on.
+// list must show the copy, verify must pass, restore streams it from the
+// bucket into the container.
+func drillFromBucket(s3 *rig.S3, bucket, copied string) func(t *testing.T, s *rig.Swarm, node int, container string) {
+	return func(t *testing.T, s *rig.Swarm, node int, container string) {
+		t.Helper()
+		env := offsiteCLIEnv(s3, "DOCKER_HOST="+s.NodeHost(node))
+		for _, args := range [][]string{
+			{"list", "s3://" + bucket + "/swarm"},
+			{"verify", copied},
+			{"restore", copied, "--container", container},
+		} {
+			out, errOut, code := runBaktainer(t, env, args...)
+			t.Logf("baktainer %s:\n%s%s", strings.Join(args, " "), out, errOut)
+			if code != 0 || (args[0] == "list" && !strings.Contains(out, copied)) {
+				t.Fatalf("baktainer %s on node %d: exit %d\n%s%s", strings.Join(args, " "), node, code, out, errOut)
+			}
+			offsiteNoSecrets(t, "baktainer "+args[0], out+errOut, s3)
+		}
 	}
 }

@@ -18,21 +18,26 @@ import (
 // own, so one port serves all three.
 const swarmHealthPort = 8080
 
-// TestSwarmThreeNodes is issue 16's Swarm rig, end to end on three real
+// TestSwarmThreeNodes is issue 16's disaster drill, end to end on three real
 // engines: three Docker-in-Docker nodes form one swarm; scripts/swarm-rollout.sh
-// installs the plugin from a registry on all three; the stack of
-// docs/PLUGIN.md deploys a labelled Postgres pinned to node 2, where the
-// plugin backs it up onto a backup volume; a read-only consumer on node 2
-// checks the archive with sha256sum -c, and a restore into a fresh container
-// gives the same rows. Then node 2 is destroyed (container and data root), the
-// service is re-pinned to node 3, where it starts with an empty data
-// directory, and the archive kept off node 2 brings every row back there.
+// installs the plugin from a registry on all three, with off-host copies to a
+// real S3 server on the host (its credentials in files on each node's data
+// mount); the stack of docs/PLUGIN.md deploys a labelled Postgres pinned to
+// node 2, where the plugin backs it up onto a backup volume and copies the
+// archive to the bucket; a read-only consumer on node 2 checks the archive
+// with sha256sum -c, and a restore into a fresh container gives the same rows.
+// Then node 2 is destroyed (container and data root), the service is
+// re-pinned to node 3, where it starts with an empty data directory, and the
+// three commands of docs/OFFSITE.md (list, verify, restore s3://...) bring
+// every row back there from the bucket.
 func TestSwarmThreeNodes(t *testing.T) {
 	run := rig.RunID()
 	s := rig.StartSwarm(t, 3)
 	checkNodesReady(t, s, "after bring-up")
 	s.Load(2, rig.PostgresImage)
-	plugins := rolloutToEveryNode(t, s, run)
+	s3 := rig.SharedS3(t)
+	bucket := s3.Bucket(t)
+	plugins := rolloutToEveryNode(t, s, run, swarmOffsiteSettings(t, s, s3, bucket)...)
 
 	// The documented stack: a labelled Postgres pinned to node 2, backed up by
 	// node 2's plugin onto a volume made there.
@@ -42,22 +47,21 @@ func TestSwarmThreeNodes(t *testing.T) {
 	dc2 := s.Client(2)
 	rig.Psql(t, dc2, pg, "postgres", "app", seedSQL)
 	want := tableContents(t, dc2, pg)
-	archive := backupOnNode(t, s, plugins[2], pg, vol)
+	archive, copied := backupOnNode(t, s, plugins[2], pg, vol)
 	checkReadOnlyConsumer(t, s, vol, archive)
 	fresh := rig.StartPostgres(t, dc2, rig.ContainerSpec{Name: "swarm-restored",
 		Env: []string{"POSTGRES_PASSWORD=restore-Secret-2", "POSTGRES_DB=app"}})
 	restoreInto(t, s, 2, archive, fresh)
 	sameTables(t, "restored on node 2", want, tableContents(t, dc2, fresh))
 
-	// The drill's preparation: the archive survives off node 2 (the S3 copy's
-	// stand-in), then node 2's host is lost.
-	kept := copyArchive(t, archive, t.TempDir())
+	// The disaster: node 2's host is lost, with the archive on its volume. Its
+	// copy in the bucket is what is left.
 	s.DestroyNode(2)
 	if _, err := os.Stat(filepath.Dir(s.NodeData(2))); !os.IsNotExist(err) {
 		t.Fatalf("node 2's data root is still there: %v", err)
 	}
 	s.WaitNodeStatus(2, "Down", 2*time.Minute)
-	repinToNode3(t, s, service, vol, kept, want, plugins[3])
+	repinToNode3(t, s, service, vol, want, plugins[3], drillFromBucket(s3, bucket, copied))
 
 	// The rig replaces the lost host: an empty node 2 joins again, and the
 	// swarm lists three Ready nodes, the lost one's entry gone.
@@ -87,11 +91,11 @@ func checkNodesReady(t *testing.T, s *rig.Swarm, phase string) {
 // rolloutToEveryNode pushes the plugin to a registry every node reaches and
 // installs it on every node with scripts/swarm-rollout.sh; it returns each
 // node's plugin, answering /health with the version pushed.
-func rolloutToEveryNode(t *testing.T, s *rig.Swarm, run string) map[int]*nodePlugin {
+func rolloutToEveryNode(t *testing.T, s *rig.Swarm, run string, settings ...string) map[int]*nodePlugin {
 	t.Helper()
 	ref := s.Registry() + "/baktainer:" + run
 	s.PushPlugin(ref, "swarm-"+run)
-	out := s.Rollout(ref, "BT_HEALTH_BIND=0.0.0.0", "BT_LOG_LEVEL=debug", "BT_BACKUP_RETRY_DELAY=1s")
+	out := s.Rollout(ref, append([]string{"BT_HEALTH_BIND=0.0.0.0", "BT_LOG_LEVEL=debug", "BT_BACKUP_RETRY_DELAY=1s"}, settings...)...)
 	plugins := map[int]*nodePlugin{}
 	for n := 1; n <= s.Nodes(); n++ {
 		hostname := s.NodeHostname(n)
@@ -129,17 +133,19 @@ func deployPinnedStack(t *testing.T, s *rig.Swarm, run, vol string) (service, co
 }
 
 // backupOnNode has the node's plugin back container up now and returns the
-// host path of the one archive it wrote onto vol, named after baktainer.name.
-func backupOnNode(t *testing.T, s *rig.Swarm, plugin *nodePlugin, container, vol string) string {
+// host path of the one archive it wrote onto vol, named after baktainer.name,
+// and the s3:// address of its copy off the host.
+func backupOnNode(t *testing.T, s *rig.Swarm, plugin *nodePlugin, container, vol string) (archive, copied string) {
 	t.Helper()
-	if att := plugin.backup(container); att.Outcome != agent.Succeeded || att.Name != "app-db" {
-		t.Fatalf("node %d: backup of %s: %+v\n%s", plugin.node, container, att, plugin.log())
+	att := plugin.backup(container)
+	if att.Outcome != agent.Succeeded || att.Name != "app-db" || !att.Offsite.Succeeded() {
+		t.Fatalf("node %d: backup of %s: %+v, off-host copy %+v\n%s", plugin.node, container, att, att.Offsite, plugin.log())
 	}
 	archives := nodeArchives(t, s, plugin.node, vol)
 	if len(archives) != 1 || !strings.Contains(archives[0], "/app-db/") {
 		t.Fatalf("volume %s on node %d holds %v, want one archive of app-db", vol, plugin.node, archives)
 	}
-	return archives[0]
+	return archives[0], att.Offsite.URL
 }
 
 // checkReadOnlyConsumer: a container on node 2 that mounts the backup volume
@@ -161,10 +167,10 @@ func checkReadOnlyConsumer(t *testing.T, s *rig.Swarm, vol, archive string) {
 }
 
 // repinToNode3 moves the service to node 3 (its placement constraint), where
-// its data volume is new and empty, restores the kept archive into the new
-// task's container and compares every row; the plugin on node 3 then backs
-// the service up onto a volume made there.
-func repinToNode3(t *testing.T, s *rig.Swarm, service, vol, kept string, want map[string]string, plugin *nodePlugin) {
+// its data volume is new and empty, restores into the new task's container
+// with restore and compares every row; the plugin on node 3 then backs the
+// service up onto a volume made there (and copies it off the host).
+func repinToNode3(t *testing.T, s *rig.Swarm, service, vol string, want map[string]string, plugin *nodePlugin, restore func(t *testing.T, s *rig.Swarm, node int, container string)) {
 	t.Helper()
 	s.Load(3, rig.PostgresImage)
 	s.Docker(3, "volume", "create", "-d", "baktainer", vol)
@@ -177,7 +183,7 @@ func repinToNode3(t *testing.T, s *rig.Swarm, service, vol, kept string, want ma
 		"SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")); tables != "0" {
 		t.Fatalf("the service on node 3 starts with %s tables, want an empty data directory", tables)
 	}
-	restoreInto(t, s, 3, kept, pg)
+	restore(t, s, 3, pg)
 	sameTables(t, "restored on node 3 after node 2 was lost", want, tableContents(t, dc3, pg))
 
 	backupOnNode(t, s, plugin, pg, vol)

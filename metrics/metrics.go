@@ -32,6 +32,7 @@ type Metrics struct {
 	durations *prometheus.HistogramVec
 	retention *prometheus.CounterVec
 	warnings  prometheus.Counter
+	offsite   offsiteMetrics
 
 	restoreFailures *prometheus.CounterVec // verify.go
 }
@@ -65,8 +66,10 @@ func New(src Source) *Metrics {
 			Help: "Warnings raised: wrong labels, a skipped run, two containers sharing a backup name, a failed retention."}),
 		restoreFailures: newRestoreFailures(),
 	}
+	m.offsite = newOffsiteMetrics()
 	m.reg.MustRegister(m.backups, m.failures, m.durations, m.retention, m.warnings, m.restoreFailures, newStateCollector(src),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.offsite.collectors()...)
 	return m
 }
 
@@ -94,6 +97,7 @@ func (m *Metrics) BackupFinished(a agent.Attempt) {
 	if a.Pruned > 0 {
 		m.retention.WithLabelValues(a.Name).Add(float64(a.Pruned))
 	}
+	m.offsite.finished(a)
 }
 
 // Warning implements agent.WarningObserver.
@@ -108,6 +112,7 @@ func (m *Metrics) TargetRegistered(t agent.TargetStatus) {
 	}
 	m.retention.WithLabelValues(t.Name)
 	m.registerTestRestores(t)
+	m.offsite.registered(t.Name)
 }
 
 // TargetRemoved implements agent.TargetObserver. Counters stay: a container that

@@ -31,7 +31,8 @@ func (f *fakeSource) Active() []agent.Attempt      { return f.active }
 var t0 = time.Unix(1_800_000_000, 0).UTC()
 
 func fixture() *fakeSource {
-	ok := &agent.Attempt{ID: "a1", Name: "shop", Engine: "postgres", Outcome: agent.Succeeded, Queued: t0, Started: t0, Ended: t0.Add(90 * time.Second), SizeBytes: 4096}
+	ok := &agent.Attempt{ID: "a1", Name: "shop", Engine: "postgres", Outcome: agent.Succeeded, Queued: t0, Started: t0, Ended: t0.Add(90 * time.Second), SizeBytes: 4096,
+		Offsite: &agent.OffsiteCopy{Remote: "https://s3.example.com/backups", Outcome: agent.Succeeded, SentBytes: 4096, DurationSeconds: 1.5}}
 	failed := &agent.Attempt{ID: "a2", Name: "crm", Engine: "postgres", Outcome: agent.Failed, Queued: t0, Started: t0.Add(time.Second), Ended: t0.Add(2 * time.Second),
 		Error: "pg_dump: FATAL: password authentication failed for user \"app\"", ErrorKind: agent.KindDumpTool}
 	return &fakeSource{
@@ -41,7 +42,8 @@ func fixture() *fakeSource {
 				State: agent.StateFailing, Overdue: true, Deadline: t0.Add(-time.Hour)},
 			{TargetStatus: agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "shop", Container: "shop-db-1", Engine: "postgres",
 				Schedule: "@hourly", Destination: "/backups/shop", NextRun: t0.Add(time.Hour)}, LastSuccess: ok},
-				State: agent.StateOK, Deadline: t0.Add(2 * time.Hour), Archives: 3},
+				State: agent.StateOK, Deadline: t0.Add(2 * time.Hour), Archives: 3,
+				Offsite: &agent.OffsiteReport{Remote: "https://s3.example.com/backups", LastSuccess: t0, Deadline: t0.Add(2 * time.Hour)}},
 			{TargetStatus: agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "typo", Container: "typo-1",
 				Problem: "label baktainer.schedule=\"x\": not a cron"}}, State: agent.StateInvalid},
 		},
@@ -71,10 +73,11 @@ baktainer_backup_size_bytes{container="shop-db-1",name="shop"} 4096
 # HELP baktainer_backup_last_duration_seconds How long the target's last successful backup took.
 # TYPE baktainer_backup_last_duration_seconds gauge
 baktainer_backup_last_duration_seconds{container="shop-db-1",name="shop"} 90
-# HELP baktainer_targets Registered targets by state: ok, pending (not backed up yet), failing (the last attempt failed), overdue, invalid (labels wrong).
+# HELP baktainer_targets Registered targets by state: ok, pending (not backed up yet), failing (the last attempt failed), offsite_failing (made on the host, its off-host copy failed), overdue, invalid (labels wrong).
 # TYPE baktainer_targets gauge
 baktainer_targets{state="failing"} 1
 baktainer_targets{state="invalid"} 1
+baktainer_targets{state="offsite_failing"} 0
 baktainer_targets{state="ok"} 1
 baktainer_targets{state="overdue"} 0
 baktainer_targets{state="pending"} 0
@@ -166,5 +169,57 @@ func TestMetricsAreLintCleanAndCarryNoErrorText(t *testing.T) {
 		if strings.Contains(body, leak) {
 			t.Errorf("/metrics contains %q: error text in a label", leak)
 		}
+	}
+}
+
+// The off-host copies: each attempt's upload counted by outcome with its bytes
+// and duration; the last success, the failing and overdue flags and the
+// missing copies read from the target's report.
+func TestOffsiteMetrics(t *testing.T) {
+	src := fixture()
+	src.targets[0].Offsite = &agent.OffsiteReport{Remote: "https://s3.example.com/backups", Failing: true, Overdue: true, Missing: 2}
+	m := New(src)
+	m.TargetRegistered(agent.TargetStatus{TargetInfo: agent.TargetInfo{Name: "crm"}})
+	m.BackupFinished(*src.targets[1].LastSuccess)
+	failedCopy := *src.targets[1].LastSuccess
+	failedCopy.Offsite = &agent.OffsiteCopy{Outcome: agent.Failed, SentBytes: 100, DurationSeconds: 60, Error: "connection refused"}
+	m.BackupFinished(failedCopy)
+	want := `
+# HELP baktainer_offsite_uploads_total Off-host copies of new archives by backup name and outcome (succeeded, failed; a failure counts after the upload's own retries).
+# TYPE baktainer_offsite_uploads_total counter
+baktainer_offsite_uploads_total{name="crm",outcome="failed"} 0
+baktainer_offsite_uploads_total{name="crm",outcome="succeeded"} 0
+baktainer_offsite_uploads_total{name="shop",outcome="failed"} 1
+baktainer_offsite_uploads_total{name="shop",outcome="succeeded"} 1
+# HELP baktainer_offsite_upload_bytes_total Bytes sent to the off-host storage by backup name, retries and earlier archives caught up included.
+# TYPE baktainer_offsite_upload_bytes_total counter
+baktainer_offsite_upload_bytes_total{name="shop"} 4196
+# HELP baktainer_offsite_last_success_timestamp_seconds When the last backup of the target whose off-host copy succeeded started (Unix time).
+# TYPE baktainer_offsite_last_success_timestamp_seconds gauge
+baktainer_offsite_last_success_timestamp_seconds{name="shop"} 1.8e+09
+# HELP baktainer_offsite_last_failed 1 when the target's latest off-host copy failed (the backup itself was made on the host), 0 when it succeeded.
+# TYPE baktainer_offsite_last_failed gauge
+baktainer_offsite_last_failed{name="crm"} 1
+baktainer_offsite_last_failed{name="shop"} 0
+# HELP baktainer_offsite_overdue 1 when the target's off-host copies are past their deadline (the overdue rule of /health, counted from the last copy that succeeded).
+# TYPE baktainer_offsite_overdue gauge
+baktainer_offsite_overdue{name="crm"} 1
+baktainer_offsite_overdue{name="shop"} 0
+# HELP baktainer_offsite_missing_archives Archives of the target the latest attempt found without an off-host copy (copied when the server answers again).
+# TYPE baktainer_offsite_missing_archives gauge
+baktainer_offsite_missing_archives{name="crm"} 2
+baktainer_offsite_missing_archives{name="shop"} 0
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "baktainer_offsite_uploads_total",
+		"baktainer_offsite_upload_bytes_total", "baktainer_offsite_last_success_timestamp_seconds", "baktainer_offsite_last_failed",
+		"baktainer_offsite_overdue", "baktainer_offsite_missing_archives"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(m.offsite.duration); n != 2 {
+		t.Errorf("upload duration series = %d, want 2 (succeeded, failed)", n)
+	}
+	body := testutil.ToFloat64(m.offsite.uploads.WithLabelValues("shop", "failed"))
+	if body != 1 {
+		t.Errorf("failed uploads of shop = %v", body)
 	}
 }

@@ -32,7 +32,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 // name (the backup name) and container; a target without a success has no
 // last_success series (use backup_overdue to alert on it).
 var (
-	targetsDesc     = desc("targets", "Registered targets by state: ok, pending (not backed up yet), failing (the last attempt failed), overdue, invalid (labels wrong).", "state")
+	targetsDesc     = desc("targets", "Registered targets by state: ok, pending (not backed up yet), failing (the last attempt failed), offsite_failing (made on the host, its off-host copy failed), overdue, invalid (labels wrong).", "state")
 	targetInfoDesc  = desc("target_info", "One series per registered target, with its engine, schedule and destination.", "name", "container", "engine", "schedule", "destination")
 	invalidDesc     = desc("target_invalid", "1 when the target's labels are wrong, so it is not scheduled.", "name", "container")
 	lastSuccessDesc = desc("backup_last_success_timestamp_seconds", "When the last successful backup of the target started (Unix time).", "name", "container")
@@ -66,7 +66,7 @@ func newStateCollector(src Source) prometheus.Collector { return stateCollector{
 
 // Describe implements prometheus.Collector.
 func (c stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range allDescs {
+	for _, d := range append(allDescs, offsiteDescs...) {
 		ch <- d
 	}
 }
@@ -78,7 +78,8 @@ func (c stateCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
-	states := map[agent.TargetState]int{agent.StateOK: 0, agent.StatePending: 0, agent.StateFailing: 0, agent.StateOverdue: 0, agent.StateInvalid: 0}
+	states := map[agent.TargetState]int{agent.StateOK: 0, agent.StatePending: 0, agent.StateFailing: 0, agent.StateOverdue: 0, agent.StateInvalid: 0,
+		agent.StateOffsiteFailing: 0}
 	for _, t := range c.src.TargetReports(ctx) {
 		states[t.State]++
 		collectTarget(gauge, t)
@@ -139,6 +140,7 @@ func collectTarget(gauge func(*prometheus.Desc, float64, ...string), t agent.Tar
 		gauge(deadlineDesc, unix(t.Deadline), id...)
 	}
 	gauge(overdueDesc, boolValue(t.Overdue), id...)
+	collectOffsite(gauge, t)
 }
 
 func startOf(a agent.Attempt) time.Time {

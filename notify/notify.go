@@ -22,7 +22,10 @@ type Kind string
 const (
 	BackupSucceeded Kind = "backup.succeeded"
 	BackupFailed    Kind = "backup.failed"
-	Warning         Kind = "warning"
+	// OffsiteFailed: the backup was made on the host, its copy off the host
+	// failed (sent with the failures, BT_NOTIFY_FAILURES).
+	OffsiteFailed Kind = "offsite.failed"
+	Warning       Kind = "warning"
 	// A test-restore of an archive into a scratch container passed or failed
 	// (sent as BT_NOTIFY_SUCCESS and BT_NOTIFY_FAILURES say).
 	RestoreTestSucceeded Kind = "restore_test.succeeded"
@@ -62,6 +65,8 @@ func (e Event) Title() string {
 		return fmt.Sprintf("baktainer on %s: test-restore of %s passed", e.Host, e.Name)
 	case RestoreTestFailed:
 		return fmt.Sprintf("baktainer on %s: test-restore of %s FAILED", e.Host, e.Name)
+	case OffsiteFailed:
+		return fmt.Sprintf("baktainer on %s: off-host copy of %s FAILED", e.Host, e.Name)
 	}
 	return fmt.Sprintf("baktainer on %s: warning", e.Host)
 }
@@ -88,7 +93,7 @@ func (s Settings) wants(k Kind) bool {
 	switch k {
 	case BackupSucceeded, RestoreTestSucceeded:
 		return s.OnSuccess
-	case BackupFailed, RestoreTestFailed:
+	case BackupFailed, RestoreTestFailed, OffsiteFailed:
 		return s.OnFailure
 	}
 	return s.OnWarning

@@ -81,9 +81,10 @@ func (u *uploader) sendParts(ctx context.Context, id string, whole io.Writer) ([
 	defer cancel(nil)
 	inFlight := make(chan struct{}, u.opts.Concurrency)
 	var wg sync.WaitGroup
+	buf := make([]byte, hashBufferSize) // the parts are hashed one after another: one buffer
 	for n, off := 1, int64(0); off < size && ctx.Err() == nil; n, off = n+1, off+partSize {
 		length := min(partSize, size-off)
-		sum, err := hashSection(ctx, u.local.file, off, length, nil, whole)
+		sum, err := hashSection(ctx, u.local.file, off, length, nil, whole, buf)
 		if err != nil {
 			cancel(err)
 			break
@@ -175,14 +176,17 @@ func partSizeFor(size, base int64) int64 {
 const hashBufferSize = 256 << 10
 
 // hashSection returns the SHA-256 of f's bytes [off, off+n), also writing them
-// to also when not nil; with want set, a different hash is an error.
-func hashSection(ctx context.Context, f *os.File, off, n int64, want []byte, also io.Writer) ([]byte, error) {
+// to also when not nil; with want set, a different hash is an error. It reads
+// through buf (hashBufferSize bytes when nil).
+func hashSection(ctx context.Context, f *os.File, off, n int64, want []byte, also io.Writer, buf []byte) ([]byte, error) {
 	h := sha256.New()
 	var w io.Writer = h
 	if also != nil {
 		w = io.MultiWriter(h, also)
 	}
-	buf := make([]byte, hashBufferSize)
+	if buf == nil {
+		buf = make([]byte, hashBufferSize)
+	}
 	section := io.NewSectionReader(f, off, n)
 	for {
 		if err := ctx.Err(); err != nil {

@@ -125,28 +125,56 @@ func checkBucket(bucket string) error {
 	if bucket == "" {
 		return fmt.Errorf("%s is missing: the bucket off-host copies go to (it must exist)", EnvBucket)
 	}
-	if err := s3utils.CheckValidBucketNameStrict(bucket); err != nil {
+	if err := CheckBucketName(bucket); err != nil {
 		return fmt.Errorf("%s=%q: %v", EnvBucket, bucket, err)
 	}
 	return nil
 }
 
-// checkPrefix accepts slash-separated segments of the characters archive names
-// use, so every key baktainer writes stays plain and copy-pasteable.
+// CheckBucketName reports whether bucket is a valid S3 bucket name (a volume's
+// s3.bucket option is checked with it); the error does not repeat the name.
+func CheckBucketName(bucket string) error { return s3utils.CheckValidBucketNameStrict(bucket) }
+
 func checkPrefix(prefix string) error {
+	if err := CheckPrefix(prefix); err != nil {
+		if strings.HasPrefix(err.Error(), "longer") {
+			return fmt.Errorf("%s: %v", EnvPrefix, err)
+		}
+		return fmt.Errorf("%s=%q: %v", EnvPrefix, prefix, err)
+	}
+	return nil
+}
+
+// CheckPrefix accepts slash-separated segments of the characters archive names
+// use, so every key baktainer writes stays plain and copy-pasteable (a volume's
+// s3.prefix option is checked with it); the error does not repeat the prefix.
+func CheckPrefix(prefix string) error {
 	p := strings.Trim(prefix, "/")
 	if p == "" {
 		return nil
 	}
 	if len(p) > 512 {
-		return fmt.Errorf("%s: longer than 512 characters", EnvPrefix)
+		return errors.New("longer than 512 characters")
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == "" || seg == "." || seg == ".." || !isToken(seg, "._-") {
-			return fmt.Errorf("%s=%q: segments of letters, digits, '.', '_' and '-' separated by single '/', no '.' or '..' segment", EnvPrefix, prefix)
+			return errors.New("segments of letters, digits, '.', '_' and '-' separated by single '/', no '.' or '..' segment")
 		}
 	}
 	return nil
+}
+
+// WithPlace returns s with bucket and prefix replaced where they are not empty:
+// a backup volume's own place for its copies (s3.bucket, s3.prefix), with the
+// plugin's endpoint and credentials.
+func (s Settings) WithPlace(bucket, prefix string) Settings {
+	if bucket != "" {
+		s.Bucket = bucket
+	}
+	if prefix != "" {
+		s.Prefix = prefix
+	}
+	return s
 }
 
 // isToken reports whether s is made of ASCII letters, digits and the extra runes.

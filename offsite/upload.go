@@ -141,7 +141,7 @@ func (u *uploader) archive(ctx context.Context) (int, error) {
 // putFile sends an archive of at most one part in one request.
 func (u *uploader) putFile(ctx context.Context) error {
 	size := u.local.meta.Size
-	if _, err := hashSection(ctx, u.local.file, 0, size, u.local.sum, nil); err != nil {
+	if _, err := hashSection(ctx, u.local.file, 0, size, u.local.sum, nil, nil); err != nil {
 		return err
 	}
 	return u.rt.do(ctx, "put", func(ctx context.Context) error {

@@ -13,11 +13,16 @@ import (
 // Destinations routes each backup target's archives to a backup volume: the one
 // its baktainer.volume label names, else the default volume (BT_DEFAULT_VOLUME),
 // created on first use. It is the agent's Destinations in the plugin: a backup
-// gets its volume's retention and encryption recipients, and holds the volume
-// while it writes, so `docker volume rm` is refused meanwhile.
+// gets its volume's retention and encryption recipients, its copies off the
+// host go where the plugin's BT_S3_* and the volume's s3.* options say, and it
+// holds the volume while it writes (and copies), so `docker volume rm` is
+// refused meanwhile.
 type Destinations struct {
 	Volumes *Volumes
 	Default string
+	// Remotes, when not nil, copy each volume's archives off the host
+	// (BT_S3_*, the volume's s3.* options).
+	Remotes *Remotes
 }
 
 var _ agent.Destinations = Destinations{}
@@ -38,7 +43,8 @@ func (d Destinations) Open(ctx context.Context, t engines.Target) (agent.Destina
 		return agent.Destination{}, fmt.Errorf("container %s: backup volume %s: %w", t.Container.Name, found.Name, err)
 	}
 	return agent.Destination{Root: info.Root, Retention: info.Options.Retention,
-		Encryption: info.Options.Encryption, Release: release}, nil
+		Encryption: info.Options.Encryption, Release: release,
+		Offsite: d.Remotes.For(found.Name, info.Options), OffsiteRetention: info.Options.S3Retention}, nil
 }
 
 func (d Destinations) volume(ctx context.Context, t engines.Target) (VolumeInfo, error) {

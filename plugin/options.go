@@ -32,6 +32,18 @@ const (
 	// OptConsumers: "ro" (the default) mounts the volume read-only in every
 	// container; "rw" lets containers write into it (and delete or change archives).
 	OptConsumers = "consumers"
+	// OptS3Bucket and OptS3Prefix: where this volume's archives are copied off
+	// the host, instead of BT_S3_BUCKET and BT_S3_PREFIX. The server and the
+	// credentials stay plugin settings (BT_S3_*): options show in `docker
+	// volume inspect`.
+	OptS3Bucket = "s3.bucket"
+	OptS3Prefix = "s3.prefix"
+	// The remote copies' own retention, rule by rule over BT_S3_RETENTION_*.
+	OptS3RetentionDays    = "s3.retention.days"
+	OptS3RetentionCount   = "s3.retention.count"
+	OptS3RetentionDaily   = "s3.retention.daily"
+	OptS3RetentionWeekly  = "s3.retention.weekly"
+	OptS3RetentionMonthly = "s3.retention.monthly"
 )
 
 // Options are a volume's validated create options.
@@ -50,6 +62,11 @@ type Options struct {
 	// ConsumersWrite: containers that mount the volume may write into it
 	// (consumers=rw); by default they see it read-only.
 	ConsumersWrite bool
+	// S3Bucket and S3Prefix replace BT_S3_BUCKET and BT_S3_PREFIX for this
+	// volume's copies off the host; empty: the plugin's.
+	S3Bucket, S3Prefix string
+	// S3Retention overrides the remote copies' policy; nil fields are not set.
+	S3Retention labels.Retention
 }
 
 // ParseOptions validates the options of a create request. Every problem is
@@ -98,6 +115,8 @@ func ParseOptions(raw map[string]string) (Options, error) {
 		}
 		o.RemoveArchives = b
 	}
+	s3Problems := o.parseS3(raw, count, keep) // its counts report through fail
+	problems = append(problems, s3Problems...)
 	if v, ok := raw[OptConsumers]; ok {
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "ro":
@@ -108,6 +127,10 @@ func ParseOptions(raw map[string]string) (Options, error) {
 		}
 	}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		if isS3Credential(key) {
+			fail(key, "is not a volume option: the S3 credentials are plugin settings (BT_S3_ACCESS_KEY, BT_S3_SECRET_KEY or their _FILE variants), never volume options, which `docker volume inspect` shows to anyone")
+			continue
+		}
 		if !slices.Contains(knownOptions, key) {
 			fail(key, "is not a baktainer volume option; use one of "+strings.Join(knownOptions, ", "))
 		}
@@ -121,6 +144,8 @@ func ParseOptions(raw map[string]string) (Options, error) {
 var knownOptions = []string{
 	OptConsumers, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
+	OptS3Bucket, OptS3Prefix, OptS3RetentionCount, OptS3RetentionDaily, OptS3RetentionDays,
+	OptS3RetentionMonthly, OptS3RetentionWeekly,
 }
 
 // validName is what Docker's own local driver accepts, and safe as a directory name.

@@ -51,6 +51,9 @@ func runList(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(pos) == 1 && isS3(pos[0]) { // off-host copies (s3.go)
+		return listS3(ctx, env, pos[0], *asJSON)
+	}
 	dir, err := env.dirArg(pos)
 	if err != nil {
 		return err

@@ -106,9 +106,10 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, dc *
 		return nil, err
 	}
 	a, err := agent.New(cfg, agent.Deps{
-		Docker:       dc,
-		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume},
-		Log:          log,
+		Docker: dc,
+		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume,
+			Remotes: plugin.NewRemotes(cfg.S3, log.WithField("component", "offsite"))},
+		Log: log,
 	})
 	if err != nil {
 		return nil, err

@@ -49,7 +49,12 @@ func runRestore(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	archive := pos[0]
-	src, err := drill.Open(ctx, archive, drill.Keys{Identities: identities, Legacy: legacyKeys(env, archive)})
+	var src *drill.Source
+	if isS3(archive) { // an off-host copy, streamed from its bucket (s3.go)
+		src, err = openRemoteSource(ctx, env, archive, identities)
+	} else {
+		src, err = drill.Open(ctx, archive, drill.Keys{Identities: identities, Legacy: legacyKeys(env, archive)})
+	}
 	if err != nil {
 		return fmt.Errorf("refusing to restore %s: %w", archive, err)
 	}

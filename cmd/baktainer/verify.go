@@ -41,6 +41,9 @@ func runVerify(ctx context.Context, env *runEnv, args []string) error {
 		if len(pos) != 1 {
 			return fmt.Errorf("%w: --restore test-restores one archive", errUsage)
 		}
+		if isS3(pos[0]) {
+			return fmt.Errorf("%w: --restore test-restores a local archive; restore an off-host copy with baktainer restore %s --container NAME", errUsage, pos[0])
+		}
 		return runTestRestore(ctx, env, tr, ids, pos[0])
 	}
 	identities, err := ids.load()
@@ -76,6 +79,10 @@ type verifier struct {
 // or a temp file: committed archives pass, anything else (say, an archive whose
 // sidecars are missing) is a problem.
 func (v *verifier) path(path string) error {
+	if isS3(path) { // an off-host copy (s3.go)
+		v.remote(path)
+		return nil
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		v.report(path, err)
