@@ -136,7 +136,9 @@ func (ts *targets) nameHeldByOther(name, id string) string {
 	defer ts.mu.Unlock()
 	self, ok := ts.byID[id]
 	for oid, o := range ts.byID {
-		if oid != id && o.name() == name && (!ok || o.destination == self.destination) {
+		// A target refused for its labels (a name another holds, among them)
+		// files nothing: it holds no name.
+		if oid != id && o.problem == nil && o.name() == name && (!ok || o.destination == self.destination) {
 			return o.target.Container.Name
 		}
 	}

@@ -126,3 +126,19 @@ func TestPartName(t *testing.T) {
 		t.Errorf("a database name with a space: %q", got)
 	}
 }
+
+// A container refused because another already backs up under its name holds no
+// name: the holder's own backups go on (the split's name check once counted the
+// refused one as a holder and failed them).
+func TestARefusedNamesakeDoesNotStopTheHolder(t *testing.T) {
+	t.Parallel()
+	r := startRig(t, nil, nil, Deps{})
+	r.docker.OnExec(writes(goodDump, nil))
+	r.start("first", labels.Name, "shared")
+	r.registered("first")
+	r.start("second", labels.Name, "shared")
+	r.registered("second")
+	if att := r.runNow("first"); att.Outcome != Succeeded {
+		t.Fatalf("the holder's backup beside a refused namesake: %+v", att)
+	}
+}
