@@ -164,15 +164,18 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 // prune applies retention after a successful backup of archive. A failure is a
 // warning: the new archive is safe either way.
 func (a *Agent) prune(ctx context.Context, root, archive string, name string, p store.Policy, t engines.Target) int {
+	now := time.Now()
+	ruby := a.pruneRuby(ctx, root, name, archive, p, now) // the Ruby Baktainer's archives count too
 	// The archive was hashed as it was written: no need to read it back.
-	decisions, err := store.Prune(ctx, root, name, p, time.Now(), store.PruneOptions{Verified: archive})
-	removed := 0
+	decisions, err := store.Prune(ctx, root, name, p, now, store.PruneOptions{Verified: archive})
+	ruby.followCopies(a.log, decisions)
+	removed := ruby.removed
 	for _, d := range decisions {
 		if !d.Keep {
 			removed++
 		}
 	}
-	if err != nil {
+	if err = errors.Join(err, ruby.err); err != nil {
 		msg := fmt.Sprintf("retention of %s failed (the new archive is safe): %v", name, err)
 		a.log.WithField("name", name).Warn(msg)
 		a.obs.warning(Warning{Time: time.Now().UTC(), Name: name, Container: t.Container.Name, Message: msg})
