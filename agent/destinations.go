@@ -8,6 +8,7 @@ import (
 
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/parse"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -48,6 +49,9 @@ type Destination struct {
 	Retention labels.Retention
 	// Encryption, when not nil, replaces BT_ENCRYPTION_* for the archives here.
 	Encryption *store.Encryption
+	// FreeSpaceFloor, when not nil, replaces BT_FREE_SPACE_FLOOR for the
+	// archives written here (floor.go).
+	FreeSpaceFloor *parse.Floor
 	// Offsite, when not nil, is where the archives written here are copied off
 	// the host once committed. No destination sets it yet and the agent does
 	// not copy yet: issue #16 wires it.
@@ -119,7 +123,8 @@ func (a *Agent) open(ctx context.Context, t engines.Target) (Destination, error)
 
 // options are the store options of an archive written to d.
 func (a *Agent) options(d Destination) store.Options {
-	opts := store.Options{Compression: a.cfg.Compression, Level: a.cfg.CompressionLevel, Encryption: a.cfg.Encryption}
+	opts := store.Options{Compression: a.cfg.Compression, Level: a.cfg.CompressionLevel, Encryption: a.cfg.Encryption,
+		MinFreeBytes: a.freeSpaceFloor(d)}
 	if d.Encryption != nil {
 		opts.Encryption = *d.Encryption
 	}

@@ -33,10 +33,31 @@ type rubyPrune struct {
 	err   error
 }
 
+// ApplyRetention applies p to the archives of name under root after fresh was
+// committed there, as the agent does after each backup: the Ruby Baktainer's
+// archives of the name count with the store's (keys open the encrypted ones, to
+// verify them), and fresh, verified as it was written, is never removed. It
+// returns how many archives it removed, each logged; on error the others are
+// still decided, and fresh is untouched.
+func ApplyRetention(ctx context.Context, log *logrus.Entry, root, fresh, name string, p store.Policy, keys []legacy.Key) (int, error) {
+	now := time.Now()
+	ruby := pruneRuby(ctx, log, root, name, fresh, p, now, keys)
+	decisions, err := store.Prune(ctx, root, name, p, now, store.PruneOptions{Verified: fresh})
+	ruby.followCopies(log, decisions)
+	removed := ruby.removed
+	for _, d := range decisions {
+		if !d.Keep {
+			removed++
+			log.WithFields(logrus.Fields{"archive": d.Archive.Path, "reason": d.Reason}).Info("retention removed an archive")
+		}
+	}
+	return removed, errors.Join(err, ruby.err)
+}
+
 // pruneRuby applies p to name's Ruby-era archives under root before the store
 // prunes its own (what it removes is then gone when the store measures free
 // space). fresh is the archive just committed.
-func (a *Agent) pruneRuby(ctx context.Context, root, name, fresh string, p store.Policy, now time.Time) rubyPrune {
+func pruneRuby(ctx context.Context, log *logrus.Entry, root, name, fresh string, p store.Policy, now time.Time, keys []legacy.Key) rubyPrune {
 	ruby, err := rubyArchivesOf(ctx, root, name)
 	if err != nil || len(ruby) == 0 {
 		return rubyPrune{err: err}
@@ -54,7 +75,7 @@ func (a *Agent) pruneRuby(ctx context.Context, root, name, fresh string, p store
 			return err == nil
 		},
 		Ruby: func(ctx context.Context, r legacy.Archive) bool {
-			_, err := legacy.Verify(ctx, r, a.cfg.LegacyKeys, io.Discard)
+			_, err := legacy.Verify(ctx, r, keys, io.Discard)
 			return err == nil
 		},
 	})
@@ -67,7 +88,7 @@ func (a *Agent) pruneRuby(ctx context.Context, root, name, fresh string, p store
 		case d.Twin != "":
 			out.twins = append(out.twins, d)
 		case !d.Keep:
-			out.remove(a.log, d.Archive, d.Reason)
+			out.remove(log, d.Archive, d.Reason)
 		}
 	}
 	return out

@@ -154,7 +154,7 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			return fmt.Errorf("container %s: timed out after %s (BT_BACKUP_TIMEOUT): %w", t.Container.Name, a.cfg.BackupTimeout, context.DeadlineExceeded)
 		}
-		return err
+		return explainFloor(err, dest)
 	}
 	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
 	att.Pruned = a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
@@ -164,18 +164,8 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 // prune applies retention after a successful backup of archive. A failure is a
 // warning: the new archive is safe either way.
 func (a *Agent) prune(ctx context.Context, root, archive string, name string, p store.Policy, t engines.Target) int {
-	now := time.Now()
-	ruby := a.pruneRuby(ctx, root, name, archive, p, now) // the Ruby Baktainer's archives count too
-	// The archive was hashed as it was written: no need to read it back.
-	decisions, err := store.Prune(ctx, root, name, p, now, store.PruneOptions{Verified: archive})
-	ruby.followCopies(a.log, decisions)
-	removed := ruby.removed
-	for _, d := range decisions {
-		if !d.Keep {
-			removed++
-		}
-	}
-	if err = errors.Join(err, ruby.err); err != nil {
+	removed, err := ApplyRetention(ctx, a.log.WithField("name", name), root, archive, name, p, a.cfg.LegacyKeys)
+	if err != nil {
 		msg := fmt.Sprintf("retention of %s failed (the new archive is safe): %v", name, err)
 		a.log.WithField("name", name).Warn(msg)
 		a.obs.warning(Warning{Time: time.Now().UTC(), Name: name, Container: t.Container.Name, Message: msg})

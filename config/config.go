@@ -17,6 +17,7 @@ import (
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/legacy"
 	"github.com/baktainer/baktainer/notify"
+	"github.com/baktainer/baktainer/parse"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	CompressionLevel store.Level       // BT_COMPRESSION_LEVEL
 	Encryption       store.Encryption  // BT_ENCRYPTION_*
 	Retention        store.Policy      // BT_RETENTION_*, BT_MIN_FREE_SPACE_GB
+	// FreeSpaceFloor (BT_FREE_SPACE_FLOOR) is the free space a backup's write
+	// never goes below on its destination's file system (store.Options.MinFreeBytes).
+	FreeSpaceFloor parse.Floor
 
 	Notify notify.Settings
 	Server Server

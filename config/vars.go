@@ -158,6 +158,16 @@ var coreVars = []Var{
 			return nil
 		},
 		show: func(c Config) string { return parse.FormatGiB(c.Retention.MinFreeBytes) }},
+	{Name: "BT_FREE_SPACE_FLOOR", Default: "auto",
+		Help: "a backup's write stops (and leaves nothing) rather than leave less free space than this on its file system: auto (the smaller of 1 GiB and 5%), 0 (none), GiB (e.g. 2) or a share (e.g. 10%, at most 50%)",
+		parse: func(c *Config, s string) (err error) {
+			if c.FreeSpaceFloor, err = parse.FreeSpaceFloor(s); err != nil {
+				c.FreeSpaceFloor = parse.AutoFloor
+				return fmt.Errorf("%q %w", s, err)
+			}
+			return nil
+		},
+		show: func(c Config) string { return c.FreeSpaceFloor.String() }},
 	// The four encryption variables are read together by loadEncryption.
 	{Name: envRecipients, Help: "age or SSH public keys archives are encrypted to (comma or newline separated)",
 		parse: nop, show: func(c Config) string { return strings.Join(c.Encryption.Fingerprints, ",") }},

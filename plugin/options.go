@@ -32,6 +32,10 @@ const (
 	// OptConsumers: "ro" (the default) mounts the volume read-only in every
 	// container; "rw" lets containers write into it (and delete or change archives).
 	OptConsumers = "consumers"
+	// OptFreeSpaceFloor: the free space a backup's write never goes below on the
+	// data mount (auto, 0, GiB or a share such as 10%), instead of
+	// BT_FREE_SPACE_FLOOR, for the backups written onto this volume.
+	OptFreeSpaceFloor = "free-space-floor"
 )
 
 // Options are a volume's validated create options.
@@ -50,6 +54,9 @@ type Options struct {
 	// ConsumersWrite: containers that mount the volume may write into it
 	// (consumers=rw); by default they see it read-only.
 	ConsumersWrite bool
+	// FreeSpaceFloor replaces BT_FREE_SPACE_FLOOR for the backups written onto
+	// this volume; nil when not set.
+	FreeSpaceFloor *parse.Floor
 }
 
 // ParseOptions validates the options of a create request. Every problem is
@@ -107,6 +114,14 @@ func ParseOptions(raw map[string]string) (Options, error) {
 			fail(OptConsumers, fmt.Sprintf("=%q: must be ro or rw", v))
 		}
 	}
+	if v, ok := raw[OptFreeSpaceFloor]; ok {
+		floor, err := parse.FreeSpaceFloor(v)
+		if err != nil {
+			fail(OptFreeSpaceFloor, fmt.Sprintf("=%q: %v", v, err))
+		} else {
+			o.FreeSpaceFloor = &floor
+		}
+	}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(knownOptions, key) {
 			fail(key, "is not a baktainer volume option; use one of "+strings.Join(knownOptions, ", "))
@@ -119,7 +134,7 @@ func ParseOptions(raw map[string]string) (Options, error) {
 }
 
 var knownOptions = []string{
-	OptConsumers, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
+	OptConsumers, OptFreeSpaceFloor, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
 }
 
