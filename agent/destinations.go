@@ -124,7 +124,7 @@ func (a *Agent) open(ctx context.Context, t engines.Target) (Destination, error)
 // options are the store options of an archive written to d.
 func (a *Agent) options(d Destination) store.Options {
 	opts := store.Options{Compression: a.cfg.Compression, Level: a.cfg.CompressionLevel, Encryption: a.cfg.Encryption,
-		MinFreeBytes: a.freeSpaceFloor(d)}
+		MinFreeBytes: a.freeSpaceFloor(d), ReaderGroup: a.cfg.ArchiveGroup}
 	if d.Encryption != nil {
 		opts.Encryption = *d.Encryption
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	// FreeSpaceFloor (BT_FREE_SPACE_FLOOR) is the free space a backup's write
 	// never goes below on its destination's file system (store.Options.MinFreeBytes).
 	FreeSpaceFloor parse.Floor
+	// ArchiveGroup (BT_ARCHIVE_GROUP) is the gid that may read archives
+	// (store.Options.ReaderGroup); 0: none.
+	ArchiveGroup int
 
 	Notify notify.Settings
 	Server Server

@@ -56,6 +56,7 @@ func Vars() []Var { return append([]Var(nil), vars...) }
 // The limits of the settings (ranges beyond them are mistakes, not wishes).
 const (
 	maxThreads        = 256
+	maxGID            = 1<<31 - 1 // gid_t's positive range (4294967295 is "none" to chown)
 	maxRetries        = 20
 	maxHistoryKeep    = 100_000
 	maxBackupTimeout  = 7 * 24 * time.Hour
@@ -168,6 +169,8 @@ var coreVars = []Var{
 			return nil
 		},
 		show: func(c Config) string { return c.FreeSpaceFloor.String() }},
+	count("BT_ARCHIVE_GROUP", "0", "the group (a numeric gid) a non-root shipper reads archives with: archives and sidecars 0640 and their directories g+rx in that group; 0: none, archives are 0600 and root's only",
+		0, maxGID, func(c *Config) *int { return &c.ArchiveGroup }),
 	// The four encryption variables are read together by loadEncryption.
 	{Name: envRecipients, Help: "age or SSH public keys archives are encrypted to (comma or newline separated)",
 		parse: nop, show: func(c Config) string { return strings.Join(c.Encryption.Fingerprints, ",") }},

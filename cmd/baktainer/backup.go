@@ -46,7 +46,7 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	res, err := agent.RunBackup(ctx, dc, env.log, agent.Job{
 		Target: target, Engine: eng, Root: root,
 		Options: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption,
-			MinFreeBytes: agent.FloorBytes(cfg.FreeSpaceFloor, root)},
+			MinFreeBytes: agent.FloorBytes(cfg.FreeSpaceFloor, root), ReaderGroup: cfg.ArchiveGroup},
 	})
 	if err != nil {
 		return agent.ExplainFloor(err, "BT_FREE_SPACE_FLOOR")
