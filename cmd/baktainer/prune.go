@@ -26,6 +26,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	dryRun := flags.Bool("dry-run", false, "only say what would be removed")
 	only := flags.String("name", "", "prune only this backup name")
 	rules := retentionFlags(flags)
+	volFlags := pruneVolumeFlags(flags)
 	pos, err := parseArgs(flags, args, 0, 1)
 	if err != nil {
 		return err
@@ -34,11 +35,8 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := env.dirArg(pos)
+	dir, vol, err := volFlags.resolve(env, pos)
 	if err != nil {
-		return err
-	}
-	if dir, err = backupDir(env, dir); err != nil {
 		return err
 	}
 	cfg, err := env.settings(config.RetentionVars...)
@@ -46,6 +44,9 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	policy := cfg.Policy(overrides)
+	if vol != nil { // the volume's options, as the plugin's agent applies them
+		policy = cfg.Policy(vol.retention, overrides)
+	}
 	if !*dryRun {
 		cleanup(ctx, env, dir)
 	}
@@ -57,7 +58,11 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "policy: %s\n", policy)
+	if vol != nil {
+		fmt.Fprintf(env.stdout, "policy: %s (BT_RETENTION_*, then volume %s's retention options, then the flags)\n", policy, vol.name)
+	} else {
+		fmt.Fprintf(env.stdout, "policy: %s\n", policy)
+	}
 	for _, name := range names {
 		if err := p.prune(ctx, name); err != nil {
 			return err
