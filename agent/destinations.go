@@ -58,6 +58,10 @@ type Destination struct {
 	Offsite Offsite
 	// Release ends the hold Open took; nil when Open held nothing.
 	Release func()
+	// Volume is the backup volume Root is, "" for a directory; HostRoot is
+	// Root's path on the host, "" when unknown. Notifications and the CLI name
+	// archives by them (location.go).
+	Volume, HostRoot string
 }
 
 // Offsite copies committed archives off the host (issue #16: an S3 bucket and

@@ -21,12 +21,18 @@ func (notifyObserver) BackupStarted(Attempt) {}
 func (o notifyObserver) BackupFinished(a Attempt) {
 	e := notify.Event{
 		Kind: notify.BackupSucceeded, Time: a.Ended, Name: a.Name, Container: a.Container, Engine: a.Engine,
-		Database: a.Database, AttemptID: a.ID, Trigger: string(a.Trigger), Archive: a.Archive, SizeBytes: a.SizeBytes,
+		Database: a.Database, AttemptID: a.ID, Trigger: string(a.Trigger), Archive: a.Archive, HostPath: a.HostPath, SizeBytes: a.SizeBytes,
 		DurationSeconds: a.Duration().Seconds(), Tries: a.Tries, Error: a.Error, ErrorKind: string(a.ErrorKind),
+	}
+	if a.Location != "" { // the plugin's own path means nothing to the reader
+		e.Archive = a.Location
 	}
 	if a.Outcome == Succeeded {
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) succeeded: %s in %.1fs, %s",
-			a.Name, a.Container, a.Engine, units.BytesSize(float64(a.SizeBytes)), e.DurationSeconds, a.Archive)
+			a.Name, a.Container, a.Engine, units.BytesSize(float64(a.SizeBytes)), e.DurationSeconds, e.Archive)
+		if a.HostPath != "" && a.HostPath != e.Archive {
+			e.Message += " (on the host: " + a.HostPath + ")"
+		}
 	} else {
 		e.Kind = notify.BackupFailed
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) FAILED after %d tries [%s]: %s",

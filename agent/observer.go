@@ -75,6 +75,12 @@ type Attempt struct {
 	Pruned      int       `json:"pruned,omitempty"` // archives retention removed afterwards
 	Error       string    `json:"error,omitempty"`  // final; while running, the error a retry follows
 	ErrorKind   ErrorKind `json:"error_kind,omitempty"`
+
+	// Location is where a consumer finds the archive: "<volume>:<path in the
+	// volume>" on a backup volume, else Archive; HostPath its path on the host
+	// when known (location.go).
+	Location string `json:"location,omitempty"`
+	HostPath string `json:"host_path,omitempty"`
 }
 
 // Duration is how long the attempt ran (zero until it ended).

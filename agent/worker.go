@@ -157,6 +157,7 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 		return explainFloor(err, dest)
 	}
 	att.Archive, att.SizeBytes, att.DumpBytes = res.Path, res.Meta.Size, res.Meta.DumpSize
+	att.Location, att.HostPath = dest.where(res.Path)
 	att.Pruned = a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
 	return nil
 }

@@ -38,7 +38,8 @@ func (d Destinations) Open(ctx context.Context, t engines.Target) (agent.Destina
 		return agent.Destination{}, fmt.Errorf("container %s: backup volume %s: %w", t.Container.Name, found.Name, err)
 	}
 	return agent.Destination{Root: info.Root, Retention: info.Options.Retention,
-		Encryption: info.Options.Encryption, FreeSpaceFloor: info.Options.FreeSpaceFloor, Release: release}, nil
+		Encryption: info.Options.Encryption, FreeSpaceFloor: info.Options.FreeSpaceFloor, Release: release,
+		Volume: info.Name, HostRoot: hostPath(d.Volumes.cfg.DataDir, info.Root)}, nil
 }
 
 func (d Destinations) volume(ctx context.Context, t engines.Target) (VolumeInfo, error) {
