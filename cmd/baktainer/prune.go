@@ -43,10 +43,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	policy := cfg.Policy(overrides)
-	if vol != nil { // the volume's options, as the plugin's agent applies them
-		policy = cfg.Policy(vol.retention, overrides)
-	}
+	policy, from := vol.policy(cfg, overrides)
 	if !*dryRun {
 		cleanup(ctx, env, dir)
 	}
@@ -58,11 +55,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if vol != nil {
-		fmt.Fprintf(env.stdout, "policy: %s (BT_RETENTION_*, then volume %s's retention options, then the flags)\n", policy, vol.name)
-	} else {
-		fmt.Fprintf(env.stdout, "policy: %s\n", policy)
-	}
+	fmt.Fprintf(env.stdout, "policy: %s%s\n", policy, from)
 	for _, name := range names {
 		if err := p.prune(ctx, name); err != nil {
 			return err

@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/labels"
 	"github.com/baktainer/baktainer/plugin"
+	"github.com/baktainer/baktainer/store"
 )
 
 // volumeFlags are prune's way to name a backup volume instead of a directory.
@@ -59,4 +61,14 @@ func (f volumeFlags) resolve(env *runEnv, pos []string) (string, *pruneVolume, e
 		return "", nil, err
 	}
 	return dir, &pruneVolume{name: name, retention: opts.Retention}, nil
+}
+
+// policy is the retention prune applies: the settings, then the volume's
+// options (when prune works on a volume: v not nil), as the plugin's agent
+// applies them, then the flags; and how the policy line says where it came from.
+func (v *pruneVolume) policy(cfg config.Config, flags labels.Retention) (store.Policy, string) {
+	if v == nil {
+		return cfg.Policy(flags), ""
+	}
+	return cfg.Policy(v.retention, flags), fmt.Sprintf(" (BT_RETENTION_*, then volume %s's retention options, then the flags)", v.name)
 }
