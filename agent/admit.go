@@ -54,6 +54,10 @@ func (a *Agent) CheckedTargets(ctx context.Context) []TargetStatus {
 // on_start backup when it is new. A container whose only baktainer labels come
 // from its image (BT_REQUIRE_CONTAINER_LABELS) is not a target.
 func (a *Agent) admit(ctx context.Context, c docker.Container) {
+	if declined(c.Labels) { // an event of a container labelled baktainer.backup=false
+		a.forget(ctx, c.ID, "its "+labels.Backup+" label says no")
+		return
+	}
 	c, ok := a.ownLabels(ctx, c)
 	if !ok {
 		a.forget(ctx, c.ID, "its baktainer labels come from its image only")

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -60,7 +61,7 @@ func TestRunBackupFailurePaths(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || kind != tc.wantKind {
 					t.Fatalf("RunBackup = %v (%s); want an error saying %q, %s", err, kind, tc.wantErr, tc.wantKind)
 				}
-				if archives, _ := store.List(root); len(archives) != 0 {
+				if archives, _ := store.List(context.Background(), root); len(archives) != 0 {
 					t.Errorf("a failed backup left %v", archives)
 				}
 				if entries, _ := os.ReadDir(filepath.Join(root, "db")); len(entries) != 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/store"
 )
 
 // ErrorKind sorts failures by what fixes them; it decides whether a retry may help.
@@ -29,7 +30,7 @@ const (
 	KindIncomplete       ErrorKind = "incomplete_dump"    // the tool said OK but the dump lacks its end: retried
 	KindTimeout          ErrorKind = "timeout"            // BT_BACKUP_TIMEOUT: no retry, it would time out again
 	KindDocker           ErrorKind = "docker_unreachable" // the Docker API connection failed: retried
-	KindStorage          ErrorKind = "storage"            // disk full, permissions: no retry
+	KindStorage          ErrorKind = "storage"            // disk full, the free-space floor, permissions: no retry
 	KindCancelled        ErrorKind = "cancelled"          // the agent is stopping
 	KindInterrupted      ErrorKind = "interrupted"        // the agent died during the attempt (found at restart)
 	KindHook             ErrorKind = "hook"               // the pre hook failed: no dump, no retry
@@ -109,7 +110,7 @@ func classify(err error) (kind ErrorKind, transient bool) {
 }
 
 func isStorage(err error) bool {
-	for _, e := range []error{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EACCES, syscall.EPERM} {
+	for _, e := range []error{store.ErrLowSpace, syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EACCES, syscall.EPERM} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/parse"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -48,6 +49,9 @@ type Destination struct {
 	Retention labels.Retention
 	// Encryption, when not nil, replaces BT_ENCRYPTION_* for the archives here.
 	Encryption *store.Encryption
+	// FreeSpaceFloor, when not nil, replaces BT_FREE_SPACE_FLOOR for the
+	// archives written here (floor.go).
+	FreeSpaceFloor *parse.Floor
 	// Offsite, when not nil, is where the archives written here are copied off
 	// the host once committed (agent/offsite.go).
 	Offsite Offsite
@@ -56,6 +60,10 @@ type Destination struct {
 	OffsiteRetention labels.Retention
 	// Release ends the hold Open took; nil when Open held nothing.
 	Release func()
+	// Volume is the backup volume Root is, "" for a directory; HostRoot is
+	// Root's path on the host, "" when unknown. Notifications and the CLI name
+	// archives by them (location.go).
+	Volume, HostRoot string
 }
 
 // Directory is the standalone destination: every archive under one directory
@@ -110,7 +118,8 @@ func (a *Agent) open(ctx context.Context, t engines.Target) (Destination, error)
 
 // options are the store options of an archive written to d.
 func (a *Agent) options(d Destination) store.Options {
-	opts := store.Options{Compression: a.cfg.Compression, Level: a.cfg.CompressionLevel, Encryption: a.cfg.Encryption}
+	opts := store.Options{Compression: a.cfg.Compression, Level: a.cfg.CompressionLevel, Encryption: a.cfg.Encryption,
+		MinFreeBytes: a.freeSpaceFloor(d), ReaderGroup: a.cfg.ArchiveGroup}
 	if d.Encryption != nil {
 		opts.Encryption = *d.Encryption
 	}

@@ -4,14 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/parse"
 )
 
-// BackupLabel selects the containers baktainer backs up.
+// BackupLabel is how the label that enrols a container is written (for messages).
 const BackupLabel = labels.Backup + "=true"
+
+// backupFilter is what discovery asks Docker for: every container that carries
+// the label, whatever its value. Docker compares values exactly, and compose's
+// list syntax keeps quotes (`- baktainer.backup="true"` gives "\"true\""): the
+// value is the labels parser's to read (declined).
+const backupFilter = labels.Backup
+
+// declined reports whether labels do not ask for a backup: no baktainer.backup
+// label, or one that says no (false, no, 0, off; in quotes too). A value that is
+// no boolean at all is not declined: the container is a target whose label
+// problem is reported, never silently left out.
+func declined(l map[string]string) bool {
+	v, ok := l[labels.Backup]
+	if !ok {
+		return true
+	}
+	unquoted, _ := parse.Unquote(v)
+	wanted, err := parse.Bool(unquoted)
+	return err == nil && !wanted
+}
 
 // Resolve inspects one container and turns its labels into a target and its engine.
 // Every label problem is reported, each naming the container and the label.
@@ -63,8 +85,13 @@ func resolveContainer(c docker.Container, reg *engines.Registry) (engines.Target
 	return t, eng, nil
 }
 
-// ListTargets returns the running containers labelled baktainer.backup=true, plus
-// any extra label selectors (used to scope an agent, e.g. to one test run).
+// ListTargets returns the running containers whose baktainer.backup label does
+// not decline (see declined) and that match the extra label selectors (used to
+// scope an agent, e.g. to one test run).
 func ListTargets(ctx context.Context, dc Docker, selectors ...string) ([]docker.Container, error) {
-	return dc.ListRunning(ctx, append([]string{BackupLabel}, selectors...)...)
+	listed, err := dc.ListRunning(ctx, append([]string{backupFilter}, selectors...)...)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(listed, func(c docker.Container) bool { return declined(c.Labels) }), nil
 }

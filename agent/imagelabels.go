@@ -57,7 +57,7 @@ func (a *Agent) ownLabels(ctx context.Context, c docker.Container) (docker.Conta
 		a.noteIgnored(c, err.Error())
 		return c, false
 	}
-	target := own.Labels[labels.Backup] == "true"
+	target := !declined(own.Labels)
 	switch {
 	case !target:
 		a.noteIgnored(c, imageOnlyProblem(c, ignored, nil))

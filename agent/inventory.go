@@ -157,14 +157,14 @@ func list(ctx context.Context, dests Destinations) ([]DestinationStatus, map[str
 		stats = append(stats, DestinationStatus{Error: "cannot list the backup destinations: " + err.Error()})
 	}
 	for _, root := range roots {
-		stats = append(stats, describeRoot(root, perName))
+		stats = append(stats, describeRoot(ctx, root, perName))
 	}
 	return stats, perName
 }
 
 // describeRoot lists one destination's archives and its file system's space,
 // adding its archives to perName.
-func describeRoot(root string, perName map[string]nameTotals) DestinationStatus {
+func describeRoot(ctx context.Context, root string, perName map[string]nameTotals) DestinationStatus {
 	d := DestinationStatus{Root: root}
 	var fs unix.Statfs_t
 	if err := unix.Statfs(root, &fs); err != nil {
@@ -173,7 +173,7 @@ func describeRoot(root string, perName map[string]nameTotals) DestinationStatus 
 	}
 	d.FreeBytes = fs.Bavail * uint64(fs.Bsize)
 	d.TotalBytes = fs.Blocks * uint64(fs.Bsize)
-	archives, err := store.List(root)
+	archives, err := store.List(ctx, root)
 	if err != nil {
 		d.Error = err.Error()
 	}

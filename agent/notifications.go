@@ -21,17 +21,24 @@ func (notifyObserver) BackupStarted(Attempt) {}
 func (o notifyObserver) BackupFinished(a Attempt) {
 	e := notify.Event{
 		Kind: notify.BackupSucceeded, Time: a.Ended, Name: a.Name, Container: a.Container, Engine: a.Engine,
-		Database: a.Database, AttemptID: a.ID, Trigger: string(a.Trigger), Archive: a.Archive, SizeBytes: a.SizeBytes,
+		Database: a.Database, AttemptID: a.ID, Trigger: string(a.Trigger), Archive: a.Archive, HostPath: a.HostPath, SizeBytes: a.SizeBytes,
 		DurationSeconds: a.Duration().Seconds(), Tries: a.Tries, Error: a.Error, ErrorKind: string(a.ErrorKind),
+	}
+	if a.Location != "" { // the plugin's own path means nothing to the reader
+		e.Archive = a.Location
+	}
+	onHost := ""
+	if a.HostPath != "" && a.HostPath != e.Archive {
+		onHost = " (on the host: " + a.HostPath + ")"
 	}
 	switch {
 	case a.Outcome == Succeeded && a.Offsite.Failed():
 		e.Kind, e.Error = notify.OffsiteFailed, a.Offsite.Error
-		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) was made on this host (%s) but its OFF-HOST COPY to %s FAILED: %s",
-			a.Name, a.Container, a.Engine, a.Archive, a.Offsite.Remote, a.Offsite.Error)
+		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) was made on this host (%s%s) but its OFF-HOST COPY to %s FAILED: %s",
+			a.Name, a.Container, a.Engine, e.Archive, onHost, a.Offsite.Remote, a.Offsite.Error)
 	case a.Outcome == Succeeded:
-		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) succeeded: %s in %.1fs, %s",
-			a.Name, a.Container, a.Engine, units.BytesSize(float64(a.SizeBytes)), e.DurationSeconds, a.Archive)
+		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) succeeded: %s in %.1fs, %s%s",
+			a.Name, a.Container, a.Engine, units.BytesSize(float64(a.SizeBytes)), e.DurationSeconds, e.Archive, onHost)
 	default:
 		e.Kind = notify.BackupFailed
 		e.Message = fmt.Sprintf("Backup of %s (container %s, %s) FAILED after %d tries [%s]: %s",

@@ -90,6 +90,12 @@ type Attempt struct {
 	// destination has none. A Succeeded attempt whose copy failed is "local ok,
 	// off-host copy failed".
 	Offsite *OffsiteCopy `json:"offsite,omitempty"`
+
+	// Location is where a consumer finds the archive: "<volume>:<path in the
+	// volume>" on a backup volume, else Archive; HostPath its path on the host
+	// when known (location.go).
+	Location string `json:"location,omitempty"`
+	HostPath string `json:"host_path,omitempty"`
 }
 
 // Duration is how long the attempt ran (zero until it ended).

@@ -9,7 +9,6 @@ import (
 	"github.com/baktainer/baktainer/config"
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
-	"github.com/baktainer/baktainer/labels"
 )
 
 // PlanEntry is what the agent would do for one container.
@@ -62,7 +61,7 @@ type planner struct {
 func (p *planner) plan(ctx context.Context, c docker.Container) PlanEntry {
 	if p.cfg.RequireContainerLabels {
 		own, ignored, err := ContainerOwnLabels(ctx, p.dc, c)
-		if err != nil || own.Labels[labels.Backup] != "true" {
+		if err != nil || declined(own.Labels) {
 			return PlanEntry{Name: c.Name, Container: c.Name, ContainerID: c.ID, Destination: "-",
 				Problem: imageOnlyProblem(c, ignored, err)}
 		}

@@ -81,7 +81,7 @@ func (a *Agent) backupParts(ctx, tctx context.Context, log *logrus.Entry, att *A
 		}
 		res, err := RunBackup(tctx, a.dc, log, Job{Target: p.target, Engine: eng, Root: dest.Root, Options: a.options(dest), Name: p.name})
 		if err != nil {
-			errs = append(errs, a.timedOut(ctx, tctx, t, err))
+			errs = append(errs, a.timedOut(ctx, tctx, t, explainFloor(err, dest)))
 			if tctx.Err() != nil {
 				break
 			}
@@ -90,6 +90,7 @@ func (a *Agent) backupParts(ctx, tctx context.Context, log *logrus.Entry, att *A
 		att.Parts = append(att.Parts, ArchivePart{Name: res.Meta.Name, Database: res.Meta.Database, Archive: res.Path,
 			SizeBytes: res.Meta.Size, DumpBytes: res.Meta.DumpSize})
 		att.Archive, att.SizeBytes, att.DumpBytes = res.Path, att.SizeBytes+res.Meta.Size, att.DumpBytes+res.Meta.DumpSize
+		att.Location, att.HostPath = dest.where(res.Path)
 		// The copy's catch-up and remote retention count this part's own series.
 		named := p.target
 		named.Spec.Name = p.name

@@ -61,6 +61,9 @@ type TargetInfo struct {
 	// DestinationProblem says why archives cannot be written where they go (e.g.
 	// a baktainer.volume naming no volume); the target stays scheduled.
 	DestinationProblem string `json:"destination_problem,omitempty"`
+	// Warnings are what its labels say that baktainer reads other than as
+	// written, or not at all (labels.Spec.Warnings): it is backed up all the same.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // TargetStatus is a read-only view of one registered container, for the API and
@@ -82,6 +85,9 @@ func describe(e *entry, next time.Time, dests Destinations) TargetInfo {
 	}
 	if e.engine != nil {
 		info.Engine, info.Database = e.engine.Name(), e.engine.Database(e.target)
+	}
+	for _, w := range e.target.Spec.Warnings {
+		info.Warnings = append(info.Warnings, scrubTarget(w.String(), e.target))
 	}
 	if e.problem != nil {
 		info.Problem = engines.Redact(e.problem.Error(), engines.Secrets(e.target)...)

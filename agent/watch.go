@@ -51,7 +51,7 @@ func (a *Agent) watchOnce(ctx context.Context) (synced bool, err error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Subscribe before listing: an event between the two is then seen, not lost.
-	stream := a.dc.ContainerEvents(sctx, watchedActions, append([]string{BackupLabel}, a.cfg.Selectors...)...)
+	stream := a.dc.ContainerEvents(sctx, watchedActions, append([]string{backupFilter}, a.cfg.Selectors...)...)
 	select {
 	case err := <-stream.Err: // the subscription itself failed
 		return false, err

@@ -95,6 +95,10 @@ func TestEventsOfVanishingAndUnknownContainers(t *testing.T) {
 	r.docker.Fail(fakedocker.MethodInspect, nil)
 
 	unknown := r.docker.Start(docker.Container{Name: "ignored", Labels: targetLabels(labels.Backup, "false")})
+	// Discovery hears every baktainer.backup container start (it reads the value
+	// itself): wait until that start, and one after it, are handled.
+	r.docker.Start(docker.Container{Name: "first-marker", Labels: targetLabels()})
+	r.registered("first-marker")
 	inspects := r.docker.Calls(fakedocker.MethodInspect)
 	r.docker.Rename(unknown.ID, "renamed")
 	r.docker.Start(docker.Container{Name: "marker", Labels: targetLabels()})

@@ -171,14 +171,8 @@ func (a *Agent) try(ctx context.Context, log *logrus.Entry, att *Attempt) error 
 // warning: the new archive is safe either way.
 func (a *Agent) prune(ctx context.Context, root, archive string, name string, p store.Policy, t engines.Target) int {
 	// The archive was hashed as it was written: no need to read it back.
-	decisions, err := store.Prune(ctx, root, name, p, time.Now(), store.PruneOptions{Verified: archive,
-		RestoreVerifiedKey: a.restoreVerifiedKey(t), InUse: a.verify.inUse()})
-	removed := 0
-	for _, d := range decisions {
-		if !d.Keep {
-			removed++
-		}
-	}
+	opts := store.PruneOptions{Verified: archive, RestoreVerifiedKey: a.restoreVerifiedKey(t), InUse: a.verify.inUse()}
+	removed, err := ApplyRetention(ctx, a.log.WithField("name", name), root, name, p, opts, a.cfg.LegacyKeys)
 	if err != nil {
 		msg := fmt.Sprintf("retention of %s failed (the new archive is safe): %v", name, err)
 		a.log.WithField("name", name).Warn(msg)

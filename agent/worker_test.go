@@ -96,7 +96,7 @@ func TestRetriesFollowTheClassification(t *testing.T) {
 			if att.Outcome != tc.outcome || att.ErrorKind != tc.kind || att.Tries != tc.want {
 				t.Fatalf("attempt: %s, %q after %d tries (%s); want %s, %q after %d", att.Outcome, att.ErrorKind, att.Tries, att.Error, tc.outcome, tc.kind, tc.want)
 			}
-			archives, err := store.List(r.agent.cfg.BackupDir)
+			archives, err := store.List(context.Background(), r.agent.cfg.BackupDir)
 			if want := map[Outcome]int{Succeeded: 1, Failed: 0}[tc.outcome]; err != nil || len(archives) != want {
 				t.Errorf("%d archives (%v); want %d", len(archives), err, want)
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/baktainer/baktainer/legacy"
 	"github.com/baktainer/baktainer/notify"
 	"github.com/baktainer/baktainer/offsite"
+	"github.com/baktainer/baktainer/parse"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -42,6 +43,12 @@ type Config struct {
 	CompressionLevel store.Level       // BT_COMPRESSION_LEVEL
 	Encryption       store.Encryption  // BT_ENCRYPTION_*
 	Retention        store.Policy      // BT_RETENTION_*, BT_MIN_FREE_SPACE_GB
+	// FreeSpaceFloor (BT_FREE_SPACE_FLOOR) is the free space a backup's write
+	// never goes below on its destination's file system (store.Options.MinFreeBytes).
+	FreeSpaceFloor parse.Floor
+	// ArchiveGroup (BT_ARCHIVE_GROUP) is the gid that may read archives
+	// (store.Options.ReaderGroup); 0: none.
+	ArchiveGroup int
 
 	Notify notify.Settings
 	Server Server

@@ -56,6 +56,7 @@ func Vars() []Var { return append([]Var(nil), vars...) }
 // The limits of the settings (ranges beyond them are mistakes, not wishes).
 const (
 	maxThreads        = 256
+	maxGID            = 1<<31 - 1 // gid_t's positive range (4294967295 is "none" to chown)
 	maxRetries        = 20
 	maxHistoryKeep    = 100_000
 	maxBackupTimeout  = 7 * 24 * time.Hour
@@ -158,6 +159,18 @@ var coreVars = []Var{
 			return nil
 		},
 		show: func(c Config) string { return parse.FormatGiB(c.Retention.MinFreeBytes) }},
+	{Name: "BT_FREE_SPACE_FLOOR", Default: "auto",
+		Help: "a backup's write stops (and leaves nothing) rather than leave less free space than this on its file system: auto (the smaller of 1 GiB and 5%), 0 (none), GiB (e.g. 2) or a share (e.g. 10%, at most 50%)",
+		parse: func(c *Config, s string) (err error) {
+			if c.FreeSpaceFloor, err = parse.FreeSpaceFloor(s); err != nil {
+				c.FreeSpaceFloor = parse.AutoFloor
+				return fmt.Errorf("%q %w", s, err)
+			}
+			return nil
+		},
+		show: func(c Config) string { return c.FreeSpaceFloor.String() }},
+	count("BT_ARCHIVE_GROUP", "0", "the group (a numeric gid) a non-root shipper reads archives with: archives and sidecars 0640 and their directories g+rx in that group; 0: none, archives are 0600 and root's only",
+		0, maxGID, func(c *Config) *int { return &c.ArchiveGroup }),
 	// The four encryption variables are read together by loadEncryption.
 	{Name: envRecipients, Help: "age or SSH public keys archives are encrypted to (comma or newline separated)",
 		parse: nop, show: func(c Config) string { return strings.Join(c.Encryption.Fingerprints, ",") }},

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -88,12 +89,12 @@ func TestAgentLoad200SameMinute(t *testing.T) {
 	}
 	t.Logf("%d backups done %s after the minute", n, took.Round(100*time.Millisecond))
 
-	archives, err := store.List(ta.dir)
+	archives, err := store.List(context.Background(), ta.dir)
 	if err != nil || len(archives) < n {
 		t.Fatalf("%d archives listed (%v), want at least %d", len(archives), err, n)
 	}
 	for i, a := range archives {
-		if err := store.VerifyChecksum(a.Path); err != nil {
+		if err := store.VerifyChecksum(context.Background(), a.Path); err != nil {
 			t.Errorf("archive %s: %v", a.Path, err)
 		}
 		if i%50 == 0 { // decompress a sample: the dump is whole

@@ -47,7 +47,7 @@ func engineHarness(dc *docker.Client) enginetest.Harness {
 			return res.Path, err
 		},
 		Open: func(archive string) (io.ReadCloser, error) {
-			if err := store.VerifyChecksum(archive); err != nil {
+			if err := store.VerifyChecksum(context.Background(), archive); err != nil {
 				return nil, err
 			}
 			return store.Open(archive)

@@ -208,7 +208,7 @@ func checkOffsiteStatus(t *testing.T, ta *testAgent, container string, failing b
 // has its copy in the bucket.
 func checkEveryArchiveCopied(t *testing.T, dir string, remote *offsite.Remote, back agent.Attempt) {
 	t.Helper()
-	local, err := store.List(dir)
+	local, err := store.List(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func TestOffsiteAgentEveryEngine(t *testing.T) {
 		}
 		pgName = att.Name
 	}
-	local, err := store.List(ta.dir)
+	local, err := store.List(t.Context(), ta.dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,9 @@ import (
 // newLocalPlugin builds the plugin with `make plugin` on the second daemon (no
 // registry: the engine gets it from rootfs/ by `docker plugin create`), under the
 // name volumes know it by, and enables it with the run's selector. It returns the
-// plugin's world and a client of the second daemon.
-func newLocalPlugin(t *testing.T, prefix string) (*pluginWorld, *docker.Client) {
+// plugin's world and a client of the second daemon. Extra settings (KEY=VALUE)
+// are added to the run's.
+func newLocalPlugin(t *testing.T, prefix string, extra ...string) (*pluginWorld, *docker.Client) {
 	t.Helper()
 	run := rig.RunID()
 	host := rig.SecondDocker(t, rig.PostgresImage, rig.TinyImage)
@@ -34,6 +35,7 @@ func newLocalPlugin(t *testing.T, prefix string) (*pluginWorld, *docker.Client) 
 	}
 	w.settings = []string{fmt.Sprintf("BT_HEALTH_PORT=%d", w.healthPort), "BT_LOG_LEVEL=debug",
 		"BT_SELECTOR=" + rig.RunLabel + "=" + run, "BT_DEFAULT_VOLUME=default-" + run, "BT_BACKUP_RETRY_DELAY=1s"}
+	w.settings = append(w.settings, extra...)
 	w.cleanup()
 	t.Cleanup(w.cleanup)
 	if err := os.MkdirAll(w.data, 0o700); err != nil {

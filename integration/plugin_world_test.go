@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -155,7 +156,7 @@ func (w *pluginWorld) pluginLog() string {
 func (w *pluginWorld) volumeArchives(vol string) []string {
 	w.t.Helper()
 	root := filepath.Join(w.data, "volumes", vol)
-	list, err := store.List(root)
+	list, err := store.List(context.Background(), root)
 	if err != nil {
 		w.t.Fatalf("archives on %s: %v", vol, err)
 	}
@@ -222,7 +223,7 @@ func (w *pluginWorld) verify(phase string) {
 			if err != nil || string(sum) != w.sums[vol+"/"+a] {
 				w.t.Fatalf("%s: the sidecar of %s changed or went: %v", phase, path, err)
 			}
-			if err := store.VerifyChecksum(path); err != nil {
+			if err := store.VerifyChecksum(context.Background(), path); err != nil {
 				w.t.Fatalf("%s: archive on the data mount: %v", phase, err)
 			}
 		}

@@ -166,7 +166,7 @@ func tryBackup(t *testing.T, dc *docker.Client, container, dir string) error {
 
 func restore(t *testing.T, dc *docker.Client, archive, container string) {
 	t.Helper()
-	if err := store.VerifyChecksum(archive); err != nil {
+	if err := store.VerifyChecksum(context.Background(), archive); err != nil {
 		t.Fatal(err)
 	}
 	r, err := store.Open(archive)

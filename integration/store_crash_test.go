@@ -111,7 +111,7 @@ func TestStoreKillDuringPackLeavesNothingThatLooksGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	storeChecksumsHold(t, root)
-	archives, err := store.List(root)
+	archives, err := store.List(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -111,7 +112,7 @@ func (p *nodePlugin) log() string {
 // host paths (the node's /var/lib/baktainer is a host directory).
 func nodeArchives(t *testing.T, s *rig.Swarm, node int, vol string) []string {
 	t.Helper()
-	list, err := store.List(filepath.Join(s.NodeData(node), "volumes", vol))
+	list, err := store.List(context.Background(), filepath.Join(s.NodeData(node), "volumes", vol))
 	if err != nil {
 		t.Fatalf("archives of volume %s on node %d: %v", vol, node, err)
 	}

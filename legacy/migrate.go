@@ -66,7 +66,7 @@ func Migrate(ctx context.Context, archives []Archive, opts MigrateOptions) ([]Mi
 	if opts.RemoveOriginals && opts.Store.Encryption.Enabled() && len(opts.Identities) == 0 {
 		return nil, errors.New("legacy: to remove the originals, give an identity that opens the new encrypted archives, so each is read back first")
 	}
-	existing, err := store.List(opts.Dest)
+	existing, err := store.List(ctx, opts.Dest)
 	if err != nil {
 		return nil, fmt.Errorf("legacy: list the store at %s: %w", opts.Dest, err)
 	}

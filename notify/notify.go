@@ -44,7 +44,8 @@ type Event struct {
 	Database        string    `json:"database,omitempty"`
 	AttemptID       string    `json:"attempt_id,omitempty"`
 	Trigger         string    `json:"trigger,omitempty"`
-	Archive         string    `json:"archive,omitempty"`
+	Archive         string    `json:"archive,omitempty"`   // as a consumer sees it: <volume>:<path>, or a path
+	HostPath        string    `json:"host_path,omitempty"` // the archive's path on the host, when known
 	SizeBytes       int64     `json:"size_bytes,omitempty"`
 	DurationSeconds float64   `json:"duration_seconds,omitempty"`
 	Tries           int       `json:"tries,omitempty"`

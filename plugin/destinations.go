@@ -43,8 +43,9 @@ func (d Destinations) Open(ctx context.Context, t engines.Target) (agent.Destina
 		return agent.Destination{}, fmt.Errorf("container %s: backup volume %s: %w", t.Container.Name, found.Name, err)
 	}
 	return agent.Destination{Root: info.Root, Retention: info.Options.Retention,
-		Encryption: info.Options.Encryption, Release: release,
-		Offsite: d.Remotes.For(found.Name, info.Options), OffsiteRetention: info.Options.S3Retention}, nil
+		Encryption: info.Options.Encryption, FreeSpaceFloor: info.Options.FreeSpaceFloor, Release: release,
+		Offsite: d.Remotes.For(found.Name, info.Options), OffsiteRetention: info.Options.S3Retention,
+		Volume: info.Name, HostRoot: hostPath(d.Volumes.cfg.DataDir, info.Root)}, nil
 }
 
 func (d Destinations) volume(ctx context.Context, t engines.Target) (VolumeInfo, error) {

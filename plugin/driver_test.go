@@ -175,7 +175,7 @@ func TestRemoveRefusesWhileHoldingArchives(t *testing.T) {
 
 	r.fails("Remove", volume.RemoveRequest{Name: "keep"}, "volume keep holds 1 archive(s) (e.g. shop/")
 	r.fails("Remove", volume.RemoveRequest{Name: "keep"}, "create the volume with -o remove-archives=true")
-	if archives, err := store.List(r.vols.Root("keep")); err != nil || len(archives) != 1 {
+	if archives, err := store.List(context.Background(), r.vols.Root("keep")); err != nil || len(archives) != 1 {
 		t.Fatalf("archives after a refused remove: %v, %v", archives, err)
 	}
 	r.ok("Remove", volume.RemoveRequest{Name: "purge"}, nil)
@@ -218,7 +218,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if info.Options.Retention.Count == nil || *info.Options.Retention.Count != 2 {
 		t.Fatalf("options after restart: %+v", info.Options)
 	}
-	if err := store.VerifyChecksum(archive); err != nil {
+	if err := store.VerifyChecksum(context.Background(), archive); err != nil {
 		t.Fatalf("archive after restart: %v", err)
 	}
 	// The container stops after the restart: the engine's Unmount is understood.

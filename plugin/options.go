@@ -44,6 +44,10 @@ const (
 	OptS3RetentionDaily   = "s3.retention.daily"
 	OptS3RetentionWeekly  = "s3.retention.weekly"
 	OptS3RetentionMonthly = "s3.retention.monthly"
+	// OptFreeSpaceFloor: the free space a backup's write never goes below on the
+	// data mount (auto, 0, GiB or a share such as 10%), instead of
+	// BT_FREE_SPACE_FLOOR, for the backups written onto this volume.
+	OptFreeSpaceFloor = "free-space-floor"
 )
 
 // Options are a volume's validated create options.
@@ -67,6 +71,9 @@ type Options struct {
 	S3Bucket, S3Prefix string
 	// S3Retention overrides the remote copies' policy; nil fields are not set.
 	S3Retention labels.Retention
+	// FreeSpaceFloor replaces BT_FREE_SPACE_FLOOR for the backups written onto
+	// this volume; nil when not set.
+	FreeSpaceFloor *parse.Floor
 }
 
 // ParseOptions validates the options of a create request. Every problem is
@@ -126,6 +133,14 @@ func ParseOptions(raw map[string]string) (Options, error) {
 			fail(OptConsumers, fmt.Sprintf("=%q: must be ro or rw", v))
 		}
 	}
+	if v, ok := raw[OptFreeSpaceFloor]; ok {
+		floor, err := parse.FreeSpaceFloor(v)
+		if err != nil {
+			fail(OptFreeSpaceFloor, fmt.Sprintf("=%q: %v", v, err))
+		} else {
+			o.FreeSpaceFloor = &floor
+		}
+	}
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		if isS3Credential(key) {
 			fail(key, "is not a volume option: the S3 credentials are plugin settings (BT_S3_ACCESS_KEY, BT_S3_SECRET_KEY or their _FILE variants), never volume options, which `docker volume inspect` shows to anyone")
@@ -142,7 +157,7 @@ func ParseOptions(raw map[string]string) (Options, error) {
 }
 
 var knownOptions = []string{
-	OptConsumers, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
+	OptConsumers, OptFreeSpaceFloor, OptRecipients, OptRemoveArchives, OptRetentionCount, OptRetentionDaily,
 	OptRetentionDays, OptRetentionMonthly, OptRetentionWeekly,
 	OptS3Bucket, OptS3Prefix, OptS3RetentionCount, OptS3RetentionDaily, OptS3RetentionDays,
 	OptS3RetentionMonthly, OptS3RetentionWeekly,

@@ -99,7 +99,7 @@ func listArchives(ctx context.Context, root string) ([]store.Archive, error) {
 	}
 	done := make(chan listed, 1)
 	go func() {
-		archives, err := store.List(root)
+		archives, err := store.List(ctx, root)
 		done <- listed{archives, err}
 	}()
 	select {

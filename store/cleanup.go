@@ -153,7 +153,7 @@ func (c *cleaner) finishCommit(ctx context.Context, d *dirHandle, name, archive 
 	}
 	if err == nil {
 		checksum := fmt.Sprintf("%s  %s\n", meta.SHA256, archive)
-		if err = writeFileAtomic(d, archive+ChecksumExt, []byte(checksum)); err == nil {
+		if err = writeFileAtomic(d, archive+ChecksumExt, []byte(checksum), accessOf(d, archive)); err == nil {
 			err = d.sync()
 		}
 	}

@@ -102,14 +102,18 @@ func hasLiveWriter(d *dirHandle) bool {
 }
 
 // writeFileAtomic writes data to the new file name in d through a locked temp file,
-// without ever replacing an existing name (os.ErrExist then).
-func writeFileAtomic(d *dirHandle, name string, data []byte) error {
+// without ever replacing an existing name (os.ErrExist then); acc says who may
+// read it.
+func writeFileAtomic(d *dirHandle, name string, data []byte, acc access) error {
 	tmp, tmpName, err := createLockedTemp(d, tempPrefix+name+"-")
 	if err != nil {
 		return err
 	}
 	defer tmp.Close()
-	_, err = tmp.Write(data)
+	err = acc.file(tmp)
+	if err == nil {
+		_, err = tmp.Write(data)
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}

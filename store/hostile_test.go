@@ -74,7 +74,7 @@ func TestFIFOsNeverBlock(t *testing.T) {
 			root := t.TempDir()
 			good, _ := writeArchive(t, root, "db", day, []byte("good dump"), Options{})
 			tc.plant(t, good)
-			withinDeadline(t, "List", func() { _, _ = List(root) })
+			withinDeadline(t, "List", func() { _, _ = List(context.Background(), root) })
 			withinDeadline(t, "Cleanup", func() { _, _ = Cleanup(context.Background(), root) })
 			withinDeadline(t, "Prune", func() {
 				_, _ = Prune(context.Background(), root, "db", Policy{MaxCount: 1}, day.Add(time.Hour), PruneOptions{})

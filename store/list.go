@@ -80,10 +80,10 @@ func Scan(ctx context.Context, root string) (Listing, error) {
 
 // List returns the committed, trusted archives under root, oldest first (see
 // Scan); a missing root holds none. Problems come back as a *ProblemsError along
-// with the archives that could be trusted. Every read is of a regular file's
-// sidecar, capped: List cannot block, so it takes no context.
-func List(root string) ([]Archive, error) {
-	l, err := scan(context.Background(), root, "", time.Now())
+// with the archives that could be trusted. It stops when ctx ends (a tree can
+// be large, and its filesystem slow).
+func List(ctx context.Context, root string) ([]Archive, error) {
+	l, err := scan(ctx, root, "", time.Now())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -27,7 +27,7 @@ func TestListShowsOnlyCommittedArchives(t *testing.T) {
 	mustWrite(t, filepath.Join(dir, "db-20260101T050000Z.sql.zst"), "no sidecars")
 	mustWrite(t, filepath.Join(dir, "db-20260101T060000Z.sql.zst.sha256"), "orphan")
 
-	archives, err := List(root)
+	archives, err := List(context.Background(), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestListShowsOnlyCommittedArchives(t *testing.T) {
 	if want := []string{older, other, newer}; !slices.Equal(got, want) {
 		t.Errorf("List = %v\nwant %v (oldest first, nothing else)", got, want)
 	}
-	if archives, err := List(filepath.Join(root, "nothing-here")); err != nil || len(archives) != 0 {
+	if archives, err := List(context.Background(), filepath.Join(root, "nothing-here")); err != nil || len(archives) != 0 {
 		t.Errorf("List of a missing directory = %v, %v", archives, err)
 	}
 }
@@ -47,7 +47,7 @@ func TestListReportsUnreadableMetadata(t *testing.T) {
 	root := t.TempDir()
 	path, _ := writeArchive(t, root, "db", time.Time{}, []byte("x"), Options{})
 	mustWrite(t, path+MetaExt, `{"format": 1, "name": "db"}`)
-	if _, err := List(root); err == nil {
+	if _, err := List(context.Background(), root); err == nil {
 		t.Fatal("List accepted metadata without a checksum or date")
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestConcurrentCreateAndAbort(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	archives, err := List(root)
+	archives, err := List(context.Background(), root)
 	if err != nil || len(archives) != 80 {
 		t.Errorf("List = %d archives, %v; want 80", len(archives), err)
 	}

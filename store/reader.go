@@ -30,10 +30,9 @@ var (
 	ErrDamaged = errors.New("store: archive is damaged")
 )
 
-// VerifyChecksum recomputes path's SHA-256 and compares it with its .sha256 sidecar.
-// It reads the whole archive without a way to stop: commands use Verify or
-// OpenVerified, which take a context.
-func VerifyChecksum(path string) error {
+// VerifyChecksum recomputes path's SHA-256 and compares it with its .sha256
+// sidecar, reading the whole archive; it stops when ctx ends.
+func VerifyChecksum(ctx context.Context, path string) error {
 	d, base, err := openParent(path)
 	if err != nil {
 		return err
@@ -48,7 +47,7 @@ func VerifyChecksum(path string) error {
 		return fmt.Errorf("store: open archive: %w", err)
 	}
 	defer f.Close()
-	return hashMatches(context.Background(), f, want)
+	return hashMatches(ctx, f, want)
 }
 
 // openParent opens the directory of path (following links there: the path is the

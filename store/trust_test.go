@@ -66,7 +66,7 @@ func TestListReportsUntrustedArchivesAndGoesOn(t *testing.T) {
 	moved = moveArchive(t, moved, filepath.Join(root, "db", at(7).Format(dayLayout)))
 	untrusted := []string{garbage, future, otherName, otherTime, moved}
 
-	archives, err := List(root)
+	archives, err := List(context.Background(), root)
 	var got []string
 	for _, a := range archives {
 		got = append(got, a.Path)

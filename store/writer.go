@@ -33,6 +33,10 @@ type Options struct {
 	// volumes share. Zero: no floor. It is checked at Create and after every
 	// floorCheckEvery bytes written.
 	MinFreeBytes uint64
+	// ReaderGroup is the group (gid) that may read the archives: the archive and
+	// its sidecars are then 0640 in it, and the directories from the root down
+	// are put in it with g+rx (access.go). Zero: none, archives are 0600.
+	ReaderGroup int
 }
 
 // Pending is an archive being written: write the dump to it, then Commit, or Abort.
@@ -90,6 +94,10 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 		return nil, fmt.Errorf("store: create the archive of %s under %s: %w", meta.Name, root, err)
 	}
 	p := &Pending{ext: fullExt, dirs: dirs, described: meta, opts: opts, started: time.Now(), tmp: tmp, tmpName: tmpName, sum: sha256.New()}
+	if err := errors.Join(p.access().dirs(dirs), p.access().file(tmp)); err != nil {
+		p.Abort()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	floor := &floorWriter{f: tmp, min: opts.MinFreeBytes, sinceCheck: floorCheckEvery}
 	if err := floor.check(); err != nil {
 		p.Abort()
@@ -300,7 +308,7 @@ func (p *Pending) publish(meta Meta) (err error) {
 			}
 		}
 	}()
-	if err := writeFileAtomic(day, base+MetaExt, append(metaJSON, '\n')); err != nil {
+	if err := writeFileAtomic(day, base+MetaExt, append(metaJSON, '\n'), p.access()); err != nil {
 		return err
 	}
 	published = append(published, base+MetaExt)
@@ -309,7 +317,7 @@ func (p *Pending) publish(meta Meta) (err error) {
 	}
 	published = append(published, base)
 	checksum := fmt.Sprintf("%s  %s\n", meta.SHA256, base)
-	if err := writeFileAtomic(day, base+ChecksumExt, []byte(checksum)); err != nil {
+	if err := writeFileAtomic(day, base+ChecksumExt, []byte(checksum), p.access()); err != nil {
 		// Not a taken name: the archive is ours and now withdrawn.
 		return fmt.Errorf("write %s: %w", day.join(base+ChecksumExt), errors.Join(err, errNotRetried))
 	}
@@ -354,6 +362,9 @@ func (p *Pending) release() {
 		p.dirs.close()
 	}
 }
+
+// access is who, besides the owner, may read what this archive writes.
+func (p *Pending) access() access { return access{gid: p.opts.ReaderGroup} }
 
 // DumpSize returns how many bytes of the dump were written so far.
 func (p *Pending) DumpSize() int64 { return p.dumpSize }

@@ -149,7 +149,7 @@ func openForUnpack(ctx context.Context, env *runEnv, path string, identities []a
 	}
 	if _, statErr := os.Lstat(path + store.ChecksumExt); statErr == nil {
 		// A .sha256 without its .json (copied by hand?): it still guards the content.
-		if err := store.VerifyChecksum(path); err != nil {
+		if err := store.VerifyChecksum(ctx, path); err != nil {
 			return nil, fmt.Errorf("refusing to unpack %s: %w", path, err)
 		}
 	} else {

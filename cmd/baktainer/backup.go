@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/baktainer/baktainer/agent"
 	"github.com/baktainer/baktainer/engines"
@@ -46,25 +45,20 @@ func runBackup(ctx context.Context, env *runEnv, args []string) error {
 	}
 	res, err := agent.RunBackup(ctx, dc, env.log, agent.Job{
 		Target: target, Engine: eng, Root: root,
-		Options: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption},
+		Options: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption,
+			MinFreeBytes: agent.FloorBytes(cfg.FreeSpaceFloor, root), ReaderGroup: cfg.ArchiveGroup},
 	})
 	if err != nil {
-		return err
+		return agent.ExplainFloor(err, "BT_FREE_SPACE_FLOOR")
 	}
 	if _, err := fmt.Fprintln(env.stdout, res.Path); err != nil {
 		return err
 	}
 	// The agent's policy for a directory destination: the settings, then the
 	// container's baktainer.retention.* labels (config.Policy assembles both).
+	// The Ruby Baktainer's archives of the name count too, as in the agent.
 	policy := cfg.Policy(target.Spec.Retention)
-	decisions, err := store.Prune(ctx, root, res.Meta.Name, policy, time.Now(), store.PruneOptions{Verified: res.Path})
-	removed := 0
-	for _, d := range decisions {
-		if !d.Keep {
-			removed++
-			env.log.WithField("archive", d.Archive.Path).Infof("retention removed it: %s", d.Reason)
-		}
-	}
+	removed, err := agent.ApplyRetention(ctx, env.log.WithField("name", res.Meta.Name), root, res.Meta.Name, policy, store.PruneOptions{Verified: res.Path}, cfg.LegacyKeys)
 	if err != nil {
 		return fmt.Errorf("the new archive %s is safe, but retention of %s (%s) failed: %w", res.Path, res.Meta.Name, policy, err)
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 // migrateVars are the settings `migrate` reads: the new archives' compression and
-// encryption, and the Ruby tool's keys that open its archives.
-var migrateVars = append([]string{"BT_COMPRESSION", "BT_COMPRESSION_LEVEL", "BT_COMPRESS", "BT_ENCRYPTION_ENABLED",
+// encryption and reader group, and the Ruby tool's keys that open its archives.
+var migrateVars = append([]string{"BT_COMPRESSION", "BT_COMPRESSION_LEVEL", "BT_COMPRESS", "BT_ENCRYPTION_ENABLED", "BT_ARCHIVE_GROUP",
 	legacy.EnvKey, legacy.EnvKeyFile}, config.EncryptionVars...)
 
 // runMigrate rewrites the Ruby Baktainer's archives under a directory into the
@@ -72,7 +72,8 @@ func migrateOptions(env *runEnv, dest string, remove bool, ids identityFlags) (l
 		return legacy.MigrateOptions{}, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return legacy.MigrateOptions{Dest: dest, Keys: cfg.LegacyKeys, Identities: identities, RemoveOriginals: remove,
-		Store: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption}}, nil
+		Store: store.Options{Compression: cfg.Compression, Level: cfg.CompressionLevel, Encryption: cfg.Encryption,
+			ReaderGroup: cfg.ArchiveGroup}}, nil
 }
 
 // printMigrated prints what became of each archive and returns how many failed.

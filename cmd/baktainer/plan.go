@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/baktainer/baktainer/agent"
-	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
-	"github.com/baktainer/baktainer/labels"
 )
 
 // runPlan prints what the agent would back up, when, with which engine and where,
@@ -68,25 +66,20 @@ func runPlan(ctx context.Context, env *runEnv, args []string) error {
 			fmt.Fprintf(env.stdout, "\n%s: %s\n", p.Container, p.DestinationProblem)
 		}
 	}
-	printLabelWarnings(ctx, env, dc, plan)
+	printLabelWarnings(env, plan)
 	return nil
 }
 
 // printLabelWarnings shows, per container, what its labels say that baktainer
 // reads other than as written (a name mapped to one the store can use, a value in
 // quotes, a Ruby Baktainer label) or not at all: the backups run all the same.
-func printLabelWarnings(ctx context.Context, env *runEnv, dc *docker.Client, plan []agent.PlanEntry) {
+func printLabelWarnings(env *runEnv, plan []agent.PlanEntry) {
 	for _, p := range plan {
-		c, err := dc.Inspect(ctx, p.ContainerID)
-		if err != nil {
-			continue // gone meanwhile
-		}
-		spec, _ := labels.Parse(c.Labels)
-		if len(spec.Warnings) == 0 {
+		if len(p.Warnings) == 0 {
 			continue
 		}
 		fmt.Fprintf(env.stdout, "\n%s (backed up as %s):\n", p.Container, p.Name)
-		for _, w := range spec.Warnings {
+		for _, w := range p.Warnings {
 			fmt.Fprintf(env.stdout, "  - warning: %s\n", w)
 		}
 	}

@@ -26,6 +26,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	dryRun := flags.Bool("dry-run", false, "only say what would be removed")
 	only := flags.String("name", "", "prune only this backup name")
 	rules := retentionFlags(flags)
+	volFlags := pruneVolumeFlags(flags)
 	pos, err := parseArgs(flags, args, 0, 1)
 	if err != nil {
 		return err
@@ -34,18 +35,15 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := env.dirArg(pos)
+	dir, vol, err := volFlags.resolve(env, pos)
 	if err != nil {
-		return err
-	}
-	if dir, err = backupDir(env, dir); err != nil {
 		return err
 	}
 	cfg, err := env.settings(config.RetentionVars...)
 	if err != nil {
 		return err
 	}
-	policy := cfg.Policy(overrides)
+	policy, from := vol.policy(cfg, overrides)
 	if !*dryRun {
 		cleanup(ctx, env, dir)
 	}
@@ -57,7 +55,7 @@ func runPrune(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "policy: %s\n", policy)
+	fmt.Fprintf(env.stdout, "policy: %s%s\n", policy, from)
 	for _, name := range names {
 		if err := p.prune(ctx, name); err != nil {
 			return err

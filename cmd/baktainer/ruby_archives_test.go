@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -136,7 +137,7 @@ func TestMigrateCommand(t *testing.T) {
 	if code != 0 || strings.Count(out, "migrated ") != 2 {
 		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
 	}
-	listing, err := store.List(dir)
+	listing, err := store.List(context.Background(), dir)
 	if err != nil || len(listing) != 2 || listing[0].Meta.Name != "MyApp" {
 		t.Fatalf("the store after migrate: %+v %v", listing, err)
 	}

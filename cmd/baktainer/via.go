@@ -52,7 +52,16 @@ func backupVia(ctx context.Context, env *runEnv, base, container string, wait bo
 	if att.Outcome != agent.Succeeded {
 		return fmt.Errorf("backup of %s failed after %d tries [%s]: %s", att.Container, att.Tries, att.ErrorKind, att.Error)
 	}
-	_, err = fmt.Fprintln(env.stdout, att.Archive)
+	// The archive as a container that mounts its volume sees it; the plugin's
+	// own path means nothing outside it.
+	where := att.Archive
+	if att.Location != "" {
+		where = att.Location
+	}
+	if att.HostPath != "" {
+		env.log.WithField("attempt", att.ID).Infof("on the host: %s", att.HostPath)
+	}
+	_, err = fmt.Fprintln(env.stdout, where)
 	return err
 }
 
