@@ -160,7 +160,7 @@ func (a *Agent) hookContainer(ctx context.Context, t engines.Target) (docker.Con
 	case !slices.Contains(spec.HookAllow, t.Container.Name):
 		return docker.Container{}, fmt.Errorf("label %s=%s: that container does not allow hooks of %s: label it %s=%s",
 			labels.HookContainer, name, t.Container.Name, labels.HookAllow, t.Container.Name)
-	case !matchesSelectors(c.Labels, a.cfg.Selectors):
+	case !docker.MatchLabels(c.Labels, a.cfg.Selectors):
 		return docker.Container{}, fmt.Errorf("label %s=%s: that container lacks the agent's selectors %v", labels.HookContainer, name, a.cfg.Selectors)
 	case !c.Running:
 		return docker.Container{}, fmt.Errorf("label %s=%s: that container is not running", labels.HookContainer, name)
@@ -199,19 +199,6 @@ func redactAll(argv []string, t engines.Target) []string {
 		out[i] = engines.Redact(w, secrets...)
 	}
 	return out
-}
-
-// matchesSelectors reports whether labels carry every selector ("key=value" or
-// "key"), as the daemon's label filter does.
-func matchesSelectors(labels map[string]string, selectors []string) bool {
-	for _, s := range selectors {
-		k, v, hasValue := strings.Cut(s, "=")
-		got, ok := labels[k]
-		if !ok || hasValue && got != v {
-			return false
-		}
-	}
-	return true
 }
 
 // headTail keeps the first and the last half bytes written to it.

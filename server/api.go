@@ -2,11 +2,8 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/baktainer/baktainer/agent"
 )
@@ -26,42 +23,25 @@ func (s *Server) apiRoutes() {
 // postBackup queues a backup now: 202 with the attempt; 404 for a container that is
 // not a target; 409 when one is already queued or running; 422 for bad labels.
 func (s *Server) postBackup(w http.ResponseWriter, r *http.Request) {
-	var req agent.BackupRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxRequestBody)).Decode(&req); err != nil || req.Container == "" {
-		writeError(w, http.StatusBadRequest, `send {"container": "NAME"}`)
+	container, ok := containerRequest(w, r)
+	if !ok {
 		return
 	}
-	att, err := s.agent.RunNow(req.Container)
+	att, err := s.agent.RunNow(container)
 	var busy *agent.BusyError
-	var invalid *agent.InvalidTargetError
-	switch {
-	case err == nil:
-		w.Header().Set("Location", "/api/v1/backups/"+att.ID)
-		writeJSON(w, http.StatusAccepted, att)
-	case errors.As(err, &busy):
-		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "attempt": busy.Attempt})
-	case errors.As(err, &invalid):
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
-	case errors.Is(err, agent.ErrUnknownTarget):
-		writeError(w, http.StatusNotFound, err.Error())
-	default:
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	var running any
+	if errors.As(err, &busy) {
+		running = busy.Attempt
 	}
+	writeQueued(w, err, "/api/v1/backups/"+att.ID, att, "attempt", running)
 }
 
 // listBackups returns attempts newest first: the queued and running ones, then the
 // history; ?name= filters by backup name, ?limit= bounds the list (default 100).
 func (s *Server) listBackups(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "limit must be a positive number")
-			return
-		}
-		limit = n
+	if limit, ok := limitParam(w, r); ok {
+		writeJSON(w, http.StatusOK, s.agent.Attempts(r.URL.Query().Get("name"), limit))
 	}
-	writeJSON(w, http.StatusOK, s.agent.Attempts(r.URL.Query().Get("name"), limit))
 }
 
 func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {

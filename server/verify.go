@@ -1,11 +1,8 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/baktainer/baktainer/agent"
 )
@@ -23,42 +20,25 @@ func (s *Server) verifyRoutes() {
 // it; 404 for a container that is no target; 409 when one is queued or running
 // already; 422 for bad labels.
 func (s *Server) postTestRestore(w http.ResponseWriter, r *http.Request) {
-	var req agent.TestRestoreRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, maxRequestBody)).Decode(&req); err != nil || req.Container == "" {
-		writeError(w, http.StatusBadRequest, `send {"container": "NAME"}`)
+	container, ok := containerRequest(w, r)
+	if !ok {
 		return
 	}
-	tr, err := s.agent.RunTestRestore(req.Container)
+	tr, err := s.agent.RunTestRestore(container)
 	var busy *agent.TestRestoreBusyError
-	var invalid *agent.InvalidTargetError
-	switch {
-	case err == nil:
-		w.Header().Set("Location", "/api/v1/verify/"+tr.ID)
-		writeJSON(w, http.StatusAccepted, tr)
-	case errors.As(err, &busy):
-		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "test_restore": busy.TestRestore})
-	case errors.As(err, &invalid):
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
-	case errors.Is(err, agent.ErrUnknownTarget):
-		writeError(w, http.StatusNotFound, err.Error())
-	default:
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	var running any
+	if errors.As(err, &busy) {
+		running = busy.TestRestore
 	}
+	writeQueued(w, err, "/api/v1/verify/"+tr.ID, tr, "test_restore", running)
 }
 
 // listTestRestores returns test-restores newest first; ?name= and ?limit= as
 // for GET /api/v1/backups.
 func (s *Server) listTestRestores(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "limit must be a positive number")
-			return
-		}
-		limit = n
+	if limit, ok := limitParam(w, r); ok {
+		writeJSON(w, http.StatusOK, s.agent.TestRestores(r.URL.Query().Get("name"), limit))
 	}
-	writeJSON(w, http.StatusOK, s.agent.TestRestores(r.URL.Query().Get("name"), limit))
 }
 
 func (s *Server) getTestRestore(w http.ResponseWriter, r *http.Request) {

@@ -33,7 +33,7 @@ func (s *stream) end(err error) {
 }
 
 func (s *stream) wants(action string, labels map[string]string) bool {
-	return (len(s.actions) == 0 || slices.Contains(s.actions, action)) && matches(labels, s.labels)
+	return (len(s.actions) == 0 || slices.Contains(s.actions, action)) && docker.MatchLabels(labels, s.labels)
 }
 
 // ContainerEvents implements agent.Docker. A failure set for MethodEvents (or

@@ -256,7 +256,7 @@ func (e *Engine) ListRunning(ctx context.Context, labels ...string) ([]docker.Co
 	defer e.mu.Unlock()
 	var out []docker.Container
 	for _, c := range e.containers {
-		if c.Running && matches(c.Labels, labels) {
+		if c.Running && docker.MatchLabels(c.Labels, labels) {
 			out = append(out, docker.Container{ID: c.ID, Name: c.Name, Image: c.Image, Labels: maps.Clone(c.Labels), Running: true})
 		}
 	}
@@ -336,18 +336,6 @@ func (e *Engine) Exec(ctx context.Context, spec docker.ExecSpec) error {
 		return fmt.Errorf("fakedocker: exec %v in %s: no script (OnExec)", spec.Cmd, c.Name)
 	}
 	return script(ctx, c, spec)
-}
-
-// matches reports whether labels carry every selector ("key=value" or "key").
-func matches(labels map[string]string, selectors []string) bool {
-	for _, s := range selectors {
-		k, v, hasValue := strings.Cut(s, "=")
-		got, ok := labels[k]
-		if !ok || hasValue && got != v {
-			return false
-		}
-	}
-	return true
 }
 
 func clone(c docker.Container) docker.Container {

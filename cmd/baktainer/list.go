@@ -54,11 +54,8 @@ func runList(ctx context.Context, env *runEnv, args []string) error {
 	if len(pos) == 1 && isS3(pos[0]) { // off-host copies (s3.go)
 		return listS3(ctx, env, pos[0], *asJSON)
 	}
-	dir, err := env.dirArg(pos)
+	dir, err := env.backupDirArg(pos)
 	if err != nil {
-		return err
-	}
-	if dir, err = backupDir(env, dir); err != nil {
 		return err
 	}
 	listing, err := store.Scan(ctx, dir)

@@ -197,6 +197,16 @@ func (e *runEnv) dirArg(pos []string) (string, error) {
 	return cfg.BackupDir, err
 }
 
+// backupDirArg is dirArg checked as a backup directory (backupDir): the one
+// argument list, migrate and prune take.
+func (e *runEnv) backupDirArg(pos []string) (string, error) {
+	dir, err := e.dirArg(pos)
+	if err != nil {
+		return "", err
+	}
+	return backupDir(e, dir)
+}
+
 // runVersion prints the version.
 func runVersion(_ context.Context, env *runEnv, args []string) error {
 	if _, err := parseArgs(flag.NewFlagSet("version", flag.ContinueOnError), args, 0, 0); err != nil {

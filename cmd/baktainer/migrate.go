@@ -30,11 +30,8 @@ func runMigrate(ctx context.Context, env *runEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := env.dirArg(pos)
+	dir, err := env.backupDirArg(pos)
 	if err != nil {
-		return err
-	}
-	if dir, err = backupDir(env, dir); err != nil {
 		return err
 	}
 	if *dest == "" {
