@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -264,7 +265,7 @@ func (a *Agent) TestRestores(name string, limit int) []TestRestore {
 		}
 	}
 	v.mu.Unlock()
-	sortNewestFirst(out)
+	slices.SortStableFunc(out, func(x, y TestRestore) int { return y.Queued.Compare(x.Queued) })
 	if v.history != nil {
 		for _, tr := range v.history.recent(name, limit) {
 			if !seen[tr.ID] {
