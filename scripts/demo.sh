@@ -115,12 +115,13 @@ echo "    the plugin backs it up every minute (BT_CRON); the first backup is ask
 
 step "the plugin backs it up: baktainer backup shop --via http://127.0.0.1:$port"
 say "(the agent inside the plugin runs pg_dump inside $db and writes onto volume $vol)"
-inside=$("$repo/bin/baktainer" backup shop --via "http://127.0.0.1:$port") || { plugin_log; exit 1; }
-archive=${inside#/data/}
-echo "    archive, inside the plugin: $inside"
-echo "    on the host:                $data/$archive"
-rel=${archive#volumes/"$vol"/}
-ls -l "$(dirname "$data/$archive")"
+# It prints the archive as consumers of the volume see it: <volume>:<path in the volume>.
+where=$("$repo/bin/baktainer" backup shop --via "http://127.0.0.1:$port") || { plugin_log; exit 1; }
+rel=${where#"$vol":}
+host=$data/volumes/$vol/$rel
+echo "    archive, as the volume's consumers see it: $where"
+echo "    on the host:                               $host"
+ls -l "$(dirname "$host")"
 
 step "reading it through a container that mounts the volume read-only ($vol:/backups:ro)"
 say "docker run --rm -v $vol:/backups:ro ... sha256sum -c"
@@ -136,7 +137,7 @@ cat <<EOF
     every attempt (the plugin's agent):  curl -s 127.0.0.1:$port/api/v1/backups
     the archives, on the host:           ls -R $data/volumes/$vol
     the archives, read-only elsewhere:   docker run --rm --network none -v $vol:/backups:ro $image ls -R /backups
-    restore one:                         $repo/bin/baktainer restore $data/$archive --container NAME
+    restore one:                         $repo/bin/baktainer restore $host --container NAME
     remove the demo's database, plugin:  scripts/demo.sh clean
 
     The plugin stays installed with the demo's settings: BT_SELECTOR=$selector (only the
