@@ -253,7 +253,9 @@ func apiErr(err error) error {
 // openRegular opens path for reading only when it is a regular file, following
 // no symbolic link at its last component.
 func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	// O_NONBLOCK: opening a FIFO planted under a sidecar's name must not wait
+	// for a writer (it is refused below); reads of a regular file never block.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
