@@ -16,11 +16,18 @@ func nameHolder(e *entry, others iter.Seq[*entry]) *entry {
 		return nil
 	}
 	for o := range others {
-		if o.id() != e.id() && o.problem == nil && o.name() == e.name() && o.destination == e.destination {
+		if holdsName(o, e.name(), e.id()) && o.destination == e.destination {
 			return o
 		}
 	}
 	return nil
+}
+
+// holdsName reports whether o, another entry than id, backs up under name:
+// an entry refused for its labels (a name another holds, among them) files
+// nothing, so it holds no name. The caller compares destinations.
+func holdsName(o *entry, name, id string) bool {
+	return o.id() != id && o.problem == nil && o.name() == name
 }
 
 // nameConflict is the problem of an entry refused the backup name holder has.

@@ -136,10 +136,8 @@ func (ts *targets) nameHeldByOther(name, id string) string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	self, ok := ts.byID[id]
-	for oid, o := range ts.byID {
-		// A target refused for its labels (a name another holds, among them)
-		// files nothing: it holds no name.
-		if oid != id && o.problem == nil && o.name() == name && (!ok || o.destination == self.destination) {
+	for _, o := range ts.byID {
+		if holdsName(o, name, id) && (!ok || o.destination == self.destination) {
 			return o.target.Container.Name
 		}
 	}
