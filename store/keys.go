@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -20,7 +19,7 @@ const maxKeyFileSize = 1 << 20
 // ReadRecipientsFile reads a recipients file: one public key per line, "#" comments
 // and blank lines ignored (the format of `age -R FILE`; commas also separate).
 func ReadRecipientsFile(path string) ([]string, error) {
-	data, err := readSmallFile(path)
+	data, err := ReadSmallFile(path, maxKeyFileSize)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +33,7 @@ func ReadRecipientsFile(path string) ([]string, error) {
 // ReadPassphraseFile reads a passphrase from a file, without its final line break.
 // The file must hold one line.
 func ReadPassphraseFile(path string) (string, error) {
-	data, err := readSmallFile(path)
+	data, err := ReadSmallFile(path, maxKeyFileSize)
 	if err != nil {
 		return "", err
 	}
@@ -48,22 +47,6 @@ func ReadPassphraseFile(path string) (string, error) {
 	return p, nil
 }
 
-func readSmallFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) > maxKeyFileSize {
-		return nil, fmt.Errorf("%s is too large to be a key file", path)
-	}
-	return data, nil
-}
-
 // maxScryptWorkFactor caps the work a passphrase-encrypted archive may demand: age's
 // own default writes 18; 20 leaves room without letting a planted file ask for
 // minutes of work and gigabytes of memory.
@@ -73,7 +56,7 @@ const maxScryptWorkFactor = 20
 // (as written by `baktainer keygen` or age-keygen; X25519 and post-quantum keys) or
 // an unencrypted SSH private key (ed25519 or RSA). Errors never quote the file.
 func ReadIdentityFile(path string) ([]age.Identity, error) {
-	data, err := readSmallFile(path)
+	data, err := ReadSmallFile(path, maxKeyFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("identity file: %w", err)
 	}
