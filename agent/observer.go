@@ -142,26 +142,20 @@ func (o *observers) each(f func(Observer)) {
 func (o *observers) started(a Attempt)  { o.each(func(ob Observer) { ob.BackupStarted(a) }) }
 func (o *observers) finished(a Attempt) { o.each(func(ob Observer) { ob.BackupFinished(a) }) }
 
-func (o *observers) warning(w Warning) {
+// eachAs calls f with every observer that also implements T (an optional
+// observer interface: WarningObserver, TargetObserver, TestRestoreObserver).
+func eachAs[T any](o *observers, f func(T)) {
 	o.each(func(ob Observer) {
-		if wo, ok := ob.(WarningObserver); ok {
-			wo.Warning(w)
+		if t, ok := ob.(T); ok {
+			f(t)
 		}
 	})
 }
 
+func (o *observers) warning(w Warning) { eachAs(o, func(wo WarningObserver) { wo.Warning(w) }) }
 func (o *observers) registered(t TargetStatus) {
-	o.each(func(ob Observer) {
-		if to, ok := ob.(TargetObserver); ok {
-			to.TargetRegistered(t)
-		}
-	})
+	eachAs(o, func(to TargetObserver) { to.TargetRegistered(t) })
 }
-
 func (o *observers) removed(t TargetStatus) {
-	o.each(func(ob Observer) {
-		if to, ok := ob.(TargetObserver); ok {
-			to.TargetRemoved(t)
-		}
-	})
+	eachAs(o, func(to TargetObserver) { to.TargetRemoved(t) })
 }

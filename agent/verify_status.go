@@ -127,19 +127,11 @@ func (inv *inventory) TestRestoreFinished(TestRestore) {
 }
 
 func (o *observers) testRestoreStarted(tr TestRestore) {
-	o.each(func(ob Observer) {
-		if to, ok := ob.(TestRestoreObserver); ok {
-			to.TestRestoreStarted(tr)
-		}
-	})
+	eachAs(o, func(to TestRestoreObserver) { to.TestRestoreStarted(tr) })
 }
 
 func (o *observers) testRestoreFinished(tr TestRestore) {
-	o.each(func(ob Observer) {
-		if to, ok := ob.(TestRestoreObserver); ok {
-			to.TestRestoreFinished(tr)
-		}
-	})
+	eachAs(o, func(to TestRestoreObserver) { to.TestRestoreFinished(tr) })
 }
 
 // restoreVerifiedKey is what retention trusts restore verifications of t's
