@@ -26,7 +26,13 @@ func testRemote(t *testing.T, prefix string) (*Remote, *memStore) {
 // testArchive commits an uncompressed archive of content under a temp root.
 func testArchive(t *testing.T, name string, created time.Time, content []byte) string {
 	t.Helper()
-	p, err := store.Create(t.TempDir(), store.Meta{Name: name, Created: created}, "sql", store.Options{Compression: store.None})
+	return testArchiveIn(t, t.TempDir(), name, created, content)
+}
+
+// testArchiveIn commits an uncompressed archive of content under root.
+func testArchiveIn(t *testing.T, root, name string, created time.Time, content []byte) string {
+	t.Helper()
+	p, err := store.Create(root, store.Meta{Name: name, Created: created}, "sql", store.Options{Compression: store.None})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -294,3 +294,21 @@ func (m *memStore) remove(ctx context.Context, key string) error {
 
 // errReset is what a dropped connection looks like to the client.
 var errReset = fmt.Errorf("read tcp 127.0.0.1:1: %w", syscall.ECONNRESET)
+
+// partsReceived counts the parts stored in uploads not yet completed.
+func (m *memStore) partsReceived() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, u := range m.pending {
+		n += len(u.parts)
+	}
+	return n
+}
+
+// callsOf returns how many calls of op were made.
+func (m *memStore) callsOf(op string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[op]
+}

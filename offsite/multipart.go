@@ -84,7 +84,7 @@ func (u *uploader) sendParts(ctx context.Context, id string, whole io.Writer) ([
 	buf := make([]byte, hashBufferSize) // the parts are hashed one after another: one buffer
 	for n, off := 1, int64(0); off < size && ctx.Err() == nil; n, off = n+1, off+partSize {
 		length := min(partSize, size-off)
-		sum, err := hashSection(ctx, u.local.file, off, length, nil, whole, buf)
+		sum, err := hashSection(ctx, u.src, off, length, nil, whole, buf)
 		if err != nil {
 			cancel(err)
 			break
@@ -113,9 +113,14 @@ func (u *uploader) sendParts(ctx context.Context, id string, whole io.Writer) ([
 	return parts, nil
 }
 
-// sendPart sends part n of count, bytes [off, off+length) whose SHA-256 is sum.
+// sendPart sends part n of count (0: not known yet), bytes [off, off+length)
+// whose SHA-256 is sum.
 func (u *uploader) sendPart(ctx context.Context, id string, n, count int, off, length int64, sum []byte) (etag string, err error) {
-	err = u.rt.do(ctx, fmt.Sprintf("part %d of %d", n, count), func(ctx context.Context) error {
+	what := fmt.Sprintf("part %d", n)
+	if count > 0 {
+		what += fmt.Sprintf(" of %d", count)
+	}
+	err = u.rt.do(ctx, what, func(ctx context.Context) error {
 		return u.sendSection(ctx, off, length, sum, func(ctx context.Context, body io.Reader) (err error) {
 			etag, err = u.store.putPart(ctx, u.key, id, n, body, length, sum)
 			return lostUpload(err)

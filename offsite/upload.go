@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,9 @@ type Upload struct {
 	Duration time.Duration // from the call to the last sidecar stored
 	// Skipped is true when an identical complete copy was already there.
 	Skipped bool
+	// Early is true when the parts were sent while the archive was written
+	// (Early.Finish); Duration then counts from the commit.
+	Early bool
 }
 
 // Upload copies the committed archive at path (<root>/<name>/<date>/<file>) and
@@ -54,6 +58,7 @@ func (r *Remote) Upload(ctx context.Context, path string) (res Upload, err error
 		return res, err
 	}
 	defer up.local.close()
+	up.src = up.local.file
 	m := up.local.meta
 	up.key = archiveKey(r.prefix, m.Name, m.Created, m.File)
 	up.rt.log = r.opts.Log.WithField("key", up.key)
@@ -64,24 +69,32 @@ func (r *Remote) Upload(ctx context.Context, path string) (res Upload, err error
 	if res.Parts, err = up.archive(ctx); err != nil {
 		return res, err
 	}
+	return res, up.sidecars(ctx)
+}
+
+// sidecars stores the .json, then the .sha256: the copy is then complete.
+func (u *uploader) sidecars(ctx context.Context) error {
 	for _, sc := range []struct {
 		ext  string
 		data []byte
-	}{{store.MetaExt, up.local.metaJSON}, {store.ChecksumExt, up.local.checksum}} {
-		if err := up.putSmall(ctx, up.key+sc.ext, sc.data); err != nil {
-			return res, fmt.Errorf("offsite: upload %s: %w", r.URL(up.key+sc.ext), err)
+	}{{store.MetaExt, u.local.metaJSON}, {store.ChecksumExt, u.local.checksum}} {
+		if err := u.putSmall(ctx, u.key+sc.ext, sc.data); err != nil {
+			return fmt.Errorf("offsite: upload %s: %w", u.URL(u.key+sc.ext), err)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // uploader is one Upload in progress.
 type uploader struct {
 	*Remote
 	rt    *retrier
-	local *localArchive
-	key   string
-	sent  atomic.Int64
+	local *localArchive // the committed archive and its sidecars
+	// src is the file the archive's bytes are read from: local.file, or for an
+	// early copy the file that was being written (the same file).
+	src  *os.File
+	key  string
+	sent atomic.Int64
 }
 
 // alreadyThere reports whether a complete copy of the same archive is in the
@@ -141,7 +154,7 @@ func (u *uploader) archive(ctx context.Context) (int, error) {
 // putFile sends an archive of at most one part in one request.
 func (u *uploader) putFile(ctx context.Context) error {
 	size := u.local.meta.Size
-	if _, err := hashSection(ctx, u.local.file, 0, size, u.local.sum, nil, nil); err != nil {
+	if _, err := hashSection(ctx, u.src, 0, size, u.local.sum, nil, nil); err != nil {
 		return err
 	}
 	return u.rt.do(ctx, "put", func(ctx context.Context) error {
@@ -156,13 +169,13 @@ func (u *uploader) putFile(ctx context.Context) error {
 // are exactly the bytes hashed before.
 func (u *uploader) sendSection(ctx context.Context, off, n int64, want []byte, send func(context.Context, io.Reader) error) error {
 	h := sha256.New()
-	body := io.TeeReader(io.NewSectionReader(u.local.file, off, n), h)
+	body := io.TeeReader(io.NewSectionReader(u.src, off, n), h)
 	err := guardStall(ctx, u.opts.StallTimeout, countingReader{body, &u.sent}, send)
 	if err != nil {
 		return err
 	}
 	if !bytes.Equal(h.Sum(nil), want) {
-		return permanent(fmt.Errorf("%w: %s changed while it was uploaded", store.ErrChecksumMismatch, u.local.path))
+		return permanent(fmt.Errorf("%w: %s changed while it was uploaded", store.ErrChecksumMismatch, u.src.Name()))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/baktainer/baktainer/version"
@@ -52,8 +53,9 @@ type Pending struct {
 	tmpName   string // in dirs.day
 	buffered  *bufio.Writer
 	sum       hash.Hash
-	size      int64 // bytes written to the file
-	dumpSize  int64 // bytes of the dump written to the pipeline
+	size      int64        // bytes written to the pipeline's last stage
+	flushed   atomic.Int64 // bytes that reached the file (growing.go)
+	dumpSize  int64        // bytes of the dump written to the pipeline
 	stages    []io.WriteCloser
 	input     io.Writer
 	err       error // the first write error; sticky
@@ -103,7 +105,7 @@ func Create(root string, meta Meta, ext string, opts Options) (*Pending, error) 
 		p.Abort()
 		return nil, err
 	}
-	p.buffered = bufio.NewWriterSize(io.MultiWriter(floor, p.sum), writeBufferSize)
+	p.buffered = bufio.NewWriterSize(io.MultiWriter(flushCounter{floor, &p.flushed}, p.sum), writeBufferSize)
 	if err := p.buildChain(opts); err != nil {
 		p.Abort()
 		return nil, err
@@ -250,11 +252,7 @@ func (p *Pending) Commit() (string, Meta, error) {
 		return "", Meta{}, err
 	}
 	for attempt := 0; ; attempt++ {
-		base := p.described.Name + "-" + p.described.Created.Format(timestampLayout)
-		if attempt > 0 { // two archives in one second: keep both
-			base += "-" + strconv.Itoa(attempt)
-		}
-		base += p.ext
+		base := p.plannedBase(attempt)
 		meta := p.assembleMeta(base)
 		err := p.publish(meta)
 		if err == nil {
@@ -269,6 +267,16 @@ func (p *Pending) Commit() (string, Meta, error) {
 			return "", Meta{}, fmt.Errorf("store: commit archive %s: %w", p.dirs.day.join(base), err)
 		}
 	}
+}
+
+// plannedBase is the archive's file name at the commit's attempt-th try: a
+// second archive of the same name in one second gets a counter, keeping both.
+func (p *Pending) plannedBase(attempt int) string {
+	base := p.described.Name + "-" + p.described.Created.Format(timestampLayout)
+	if attempt > 0 {
+		base += "-" + strconv.Itoa(attempt)
+	}
+	return base + p.ext
 }
 
 // finish flushes every stage and makes the temp file's content durable.
