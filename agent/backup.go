@@ -20,12 +20,18 @@ type Job struct {
 	// Name is the backup name the archive is filed under; empty: BackupName of
 	// Target. A tagged schedule's series and a split's parts set it.
 	Name string
+	// StartCopy, when set, starts the archive's off-host copy as soon as its
+	// file exists (agent/offsite.go). RunBackup cancels the copy when the
+	// backup fails, and hands it on in Result.Copy to be finished otherwise.
+	StartCopy func(*store.Pending) EarlyCopy
 }
 
 // Result describes a committed archive.
 type Result struct {
 	Path string
 	Meta store.Meta
+	// Copy is the off-host copy Job.StartCopy started; nil when none.
+	Copy EarlyCopy
 }
 
 // BackupName is the name t's archives are filed under: its baktainer.name
@@ -40,7 +46,7 @@ func BackupName(t engines.Target) string {
 // RunBackup dumps the job's database inside its container and streams the dump into
 // a new archive. The archive is committed only when the dump tool succeeded and the
 // engine recognises the dump as complete; otherwise nothing is left on disk.
-func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Job) (Result, error) {
+func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Job) (res Result, err error) {
 	t := job.Target
 	log = log.WithFields(logrus.Fields{"container": t.Container.Name, "engine": job.Engine.Name()})
 	if t.Spec.Password != "" {
@@ -67,6 +73,15 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 		return Result{}, fmt.Errorf("container %s: %w", t.Container.Name, err)
 	}
 	defer pending.Abort() // no-op after a successful Commit
+	if job.StartCopy != nil {
+		copied := job.StartCopy(pending)
+		defer func() {
+			if err != nil && copied != nil {
+				copied.Cancel()
+			}
+		}()
+		res.Copy = copied
+	}
 
 	var rec engines.Recorder
 	counter := engines.NewCounter(job.Engine.Name(), job.Engine.Database(t)) // what a test-restore compares with
@@ -88,7 +103,8 @@ func RunBackup(ctx context.Context, ex engines.Execer, log *logrus.Entry, job Jo
 	}
 	log.WithFields(logrus.Fields{"archive": path, "size": meta.Size, "dump_size": meta.DumpSize,
 		"seconds": meta.DumpDuration}).Info("backup complete")
-	return Result{Path: path, Meta: meta}, nil
+	res.Path, res.Meta = path, meta
+	return res, nil
 }
 
 // multiWriter writes to the archive, then to the recorder and the counter (which

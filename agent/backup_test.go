@@ -12,6 +12,7 @@ import (
 	"github.com/baktainer/baktainer/docker"
 	"github.com/baktainer/baktainer/engines"
 	"github.com/baktainer/baktainer/labels"
+	"github.com/baktainer/baktainer/offsite"
 	"github.com/baktainer/baktainer/store"
 )
 
@@ -55,7 +56,15 @@ func TestRunBackupFailurePaths(t *testing.T) {
 			if root == "" {
 				root = t.TempDir()
 			}
-			res, err := RunBackup(t.Context(), dc, quietLog(), Job{Target: target, Engine: eng, Root: root})
+			copied := &recordedCopy{}
+			start := func(p *store.Pending) EarlyCopy {
+				copied.started = true
+				return copied
+			}
+			res, err := RunBackup(t.Context(), dc, quietLog(), Job{Target: target, Engine: eng, Root: root, StartCopy: start})
+			if copied.started && copied.cancelled != (err != nil) || err == nil && res.Copy != copied {
+				t.Errorf("the copy started while writing: cancelled %v, handed on %v; backup error %v", copied.cancelled, res.Copy != nil, err)
+			}
 			if tc.wantErr != "" {
 				kind, _ := classify(err)
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || kind != tc.wantKind {
@@ -83,6 +92,14 @@ func TestRunBackupFailurePaths(t *testing.T) {
 		})
 	}
 }
+
+// recordedCopy is an EarlyCopy that records what RunBackup did with it.
+type recordedCopy struct{ started, cancelled bool }
+
+func (r *recordedCopy) Finish(context.Context, string) (offsite.Upload, error) {
+	return offsite.Upload{}, nil
+}
+func (r *recordedCopy) Cancel() { r.cancelled = true }
 
 // Resolve reports every label problem of a container, naming it; a container
 // that is not there is not found.

@@ -35,6 +35,40 @@ type Offsite interface {
 
 var _ Offsite = (*offsite.Remote)(nil)
 
+// earlyCopier is an Offsite that can copy an archive while it is written.
+type earlyCopier interface {
+	Begin(ctx context.Context, g offsite.Growing) *offsite.Early
+}
+
+var _ earlyCopier = (*offsite.Remote)(nil)
+
+// EarlyCopy is an off-host copy started while its archive is written
+// (*offsite.Early): Finish it with the committed archive, or Cancel it.
+type EarlyCopy interface {
+	Finish(ctx context.Context, path string) (offsite.Upload, error)
+	Cancel()
+}
+
+// startCopy returns the Job.StartCopy for destination d: its archives' parts go
+// off the host while the dump is written, so the copy adds little to the
+// backup's time (docs/OFFSITE.md). Nil when d has no off-host place, or one
+// that copies only after the commit.
+func startCopy(ctx context.Context, log *logrus.Entry, d Destination) func(*store.Pending) EarlyCopy {
+	ec, ok := d.Offsite.(earlyCopier)
+	if !ok {
+		return nil
+	}
+	return func(p *store.Pending) EarlyCopy {
+		data, err := p.OpenWritten()
+		if err != nil {
+			log.WithError(err).Warn("the off-host copy waits for the commit")
+			return nil
+		}
+		name, created, file := p.Planned()
+		return ec.Begin(ctx, offsite.Growing{Name: name, Created: created, File: file, Data: data, Written: p.Written})
+	}
+}
+
 // OffsiteCopy is what became of an attempt's off-host copy. The attempt's own
 // Outcome says whether the local archive was made; this says whether it also
 // survives the host: an attempt may be "local ok, off-host copy failed".
@@ -62,15 +96,22 @@ func (c *OffsiteCopy) Failed() bool { return c != nil && c.Outcome == Failed }
 func (c *OffsiteCopy) Succeeded() bool { return c != nil && c.Outcome == Succeeded }
 
 // copyOffsite copies the archive just committed at path off the host, when its
-// destination has an off-host place, then the earlier archives of the same name
-// that missed theirs. A failure is the copy's, never the backup's: the local
+// destination has an off-host place (finishing early, the copy started while
+// the archive was written, when there is one), then the earlier archives of the
+// same name that missed theirs. A failure is the copy's, never the backup's: the local
 // archive stays and the next backup tries again.
-func (a *Agent) copyOffsite(ctx context.Context, log *logrus.Entry, d Destination, t engines.Target, path string) *OffsiteCopy {
+func (a *Agent) copyOffsite(ctx context.Context, log *logrus.Entry, d Destination, t engines.Target, path string, early EarlyCopy) *OffsiteCopy {
 	if d.Offsite == nil {
 		return nil
 	}
 	c := &OffsiteCopy{Remote: d.Offsite.String()}
-	up, err := d.Offsite.Upload(ctx, path)
+	var up offsite.Upload
+	var err error
+	if early != nil {
+		up, err = early.Finish(ctx, path)
+	} else {
+		up, err = d.Offsite.Upload(ctx, path)
+	}
 	c.URL, c.Skipped, c.SentBytes, c.Retries = up.URL, up.Skipped, up.Bytes, up.Retries
 	c.DurationSeconds = up.Duration.Seconds()
 	if err != nil {

@@ -79,7 +79,8 @@ func (a *Agent) backupParts(ctx, tctx context.Context, log *logrus.Entry, att *A
 			errs = append(errs, err)
 			continue
 		}
-		res, err := RunBackup(tctx, a.dc, log, Job{Target: p.target, Engine: eng, Root: dest.Root, Options: a.options(dest), Name: p.name})
+		res, err := RunBackup(tctx, a.dc, log, Job{Target: p.target, Engine: eng, Root: dest.Root, Options: a.options(dest), Name: p.name,
+			StartCopy: startCopy(tctx, log, dest)})
 		if err != nil {
 			errs = append(errs, a.timedOut(ctx, tctx, t, explainFloor(err, dest)))
 			if tctx.Err() != nil {
@@ -94,7 +95,7 @@ func (a *Agent) backupParts(ctx, tctx context.Context, log *logrus.Entry, att *A
 		// The copy's catch-up and remote retention count this part's own series.
 		named := p.target
 		named.Spec.Name = p.name
-		copied := a.copyOffsite(tctx, log, dest, named, res.Path) // offsite.go: the copy off the host
+		copied := a.copyOffsite(tctx, log, dest, named, res.Path, res.Copy) // offsite.go: the copy off the host
 		att.Pruned += a.prune(ctx, dest.Root, res.Path, res.Meta.Name, a.policy(dest, t), t)
 		a.pruneOffsite(tctx, dest, named, copied) // the remote retention, after the local one
 		if att.Offsite == nil || att.Offsite.Outcome != Failed {
