@@ -1,7 +1,8 @@
 // Package offsite keeps copies of committed archives in an S3-compatible bucket,
-// so a backup survives the loss of its host: upload (right after the local
-// commit, from the committed file, in constant memory), listing, a streaming
-// verified read for verify and restore, and retention of the remote copies.
+// so a backup survives the loss of its host: upload (while the archive is
+// written, early.go, or of a committed file, upload.go; in constant memory),
+// listing, a streaming verified read for verify and restore, and retention of
+// the remote copies.
 //
 // A copy is the archive and its two sidecars under PREFIX/<name>/<date>/<file>,
 // the local layout, so `aws s3 cp`/`mc cp` and `sha256sum -c` open it with stock
