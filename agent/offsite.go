@@ -77,8 +77,11 @@ type OffsiteCopy struct {
 	Outcome Outcome `json:"outcome"` // succeeded or failed
 	URL     string  `json:"url,omitempty"`
 	// Skipped: an identical complete copy was there already.
-	Skipped         bool    `json:"skipped,omitempty"`
-	SentBytes       int64   `json:"sent_bytes"` // retries included
+	Skipped   bool  `json:"skipped,omitempty"`
+	SentBytes int64 `json:"sent_bytes"` // retries included
+	// WhileWriting: the parts went while the archive was written; the
+	// duration counts from the local commit.
+	WhileWriting    bool    `json:"while_writing,omitempty"`
 	DurationSeconds float64 `json:"duration_seconds"`
 	Retries         int     `json:"retries,omitempty"`
 	// CaughtUp counts earlier archives that had missed their copy (the server
@@ -112,7 +115,7 @@ func (a *Agent) copyOffsite(ctx context.Context, log *logrus.Entry, d Destinatio
 	} else {
 		up, err = d.Offsite.Upload(ctx, path)
 	}
-	c.URL, c.Skipped, c.SentBytes, c.Retries = up.URL, up.Skipped, up.Bytes, up.Retries
+	c.URL, c.Skipped, c.SentBytes, c.Retries, c.WhileWriting = up.URL, up.Skipped, up.Bytes, up.Retries, up.Early
 	c.DurationSeconds = up.Duration.Seconds()
 	if err != nil {
 		c.Outcome, c.Error = Failed, scrubTarget(err.Error(), t)

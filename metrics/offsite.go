@@ -33,7 +33,7 @@ func newOffsiteMetrics() offsiteMetrics {
 			Help: "Bytes sent to the off-host storage by backup name, retries and earlier archives caught up included."},
 			[]string{"name"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: namespace, Name: "offsite_upload_duration_seconds",
-			Help: "How long the off-host copy of an attempt's archive took, by outcome.", Buckets: durationBuckets},
+			Help: "How long the off-host copy of an attempt's archive took after its local commit (most of it is sent while the archive is written), by outcome.", Buckets: durationBuckets},
 			[]string{"outcome"}),
 	}
 }
