@@ -26,8 +26,8 @@ import (
 
 // offsiteEngineContainers starts one labelled container of every engine, each
 // carrying the run's label (so only this test's agent sees them), ready and
-// with something in it, and returns their names.
-func offsiteEngineContainers(t *testing.T, dc *docker.Client, run string) []string {
+// with something in it, and returns their names and their password.
+func offsiteEngineContainers(t *testing.T, dc *docker.Client, run string) ([]string, string) {
 	t.Helper()
 	type started struct {
 		eng   engines.Engine
@@ -62,7 +62,7 @@ func offsiteEngineContainers(t *testing.T, dc *docker.Client, run string) []stri
 	rig.RedisCLI(t, dc, names[3], secret, nil, "SET", "k", "v")
 	rig.Exec(t, dc, names[4], nil, nil, "chown", rig.SQLiteUser, "/data")
 	rig.SQLite(t, dc, names[4], sqliteDB, sqliteSeedSQL)
-	return names
+	return names, secret
 }
 
 // offsiteAgentSettings are the BT_S3_* settings of bucket on s, the secret key
@@ -97,8 +97,8 @@ func (ta *testAgent) runNowAndWait(t *testing.T, container string) agent.Attempt
 	return att
 }
 
-// The agent copies the archive of every engine to a real S3 server right after
-// its commit: a plain S3 client downloads archive and sidecars, and
+// The agent copies the archive of every engine to a real S3 server (a large
+// one while it is written, completed at the commit): a plain S3 client downloads archive and sidecars, and
 // `sha256sum -c` passes on them; the remote retention (BT_S3_RETENTION_COUNT=2)
 // keeps more than the local one (BT_RETENTION_COUNT=1), each on its own; and
 // the bucket's credentials appear in no log line, /status, /metrics, API
@@ -108,7 +108,7 @@ func TestOffsiteAgentEveryEngine(t *testing.T) {
 	run := rig.RunID()
 	s3 := rig.SharedS3(t)
 	bucket := s3.Bucket(t)
-	names := offsiteEngineContainers(t, dc, run)
+	names, secret := offsiteEngineContainers(t, dc, run)
 	hooks := &receiver{bodies: map[string][]string{}, hang: make(chan struct{})}
 	hookSrv := httptest.NewServer(hooks)
 	defer hookSrv.Close()
@@ -140,14 +140,28 @@ func TestOffsiteAgentEveryEngine(t *testing.T) {
 		}
 	}
 
-	// Two more backups of Postgres: one archive stays on the host, two off it.
+	// Two more backups of Postgres, now large enough for a multipart copy
+	// (over 16 MiB of archive), which goes while the archive is written: one
+	// archive stays on the host, two off it.
 	pg := names[0]
+	rig.Psql(t, dc, pg, "postgres", "app", `CREATE TABLE bulk AS SELECT g, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text)
+		|| md5((g * 31)::text) AS v FROM generate_series(1, 400000) g;`, "PGPASSWORD="+secret)
 	var pgName string
 	for range 2 {
 		time.Sleep(1100 * time.Millisecond) // a new second: a new archive name
 		att := ta.runNowAndWait(t, pg)
-		if !att.Offsite.Succeeded() || att.Pruned != 1 {
-			t.Fatalf("a later backup of %s: pruned %d locally, copy %+v", pg, att.Pruned, att.Offsite)
+		if !att.Offsite.Succeeded() || att.Pruned != 1 || !att.Offsite.WhileWriting || att.SizeBytes <= offsite.DefaultPartSize {
+			t.Fatalf("a later backup of %s (%d bytes): pruned %d locally, copy %+v; want a copy made while writing", pg, att.SizeBytes, att.Pruned, att.Offsite)
+		}
+		u, err := offsite.ParseURL(att.Offsite.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := offsiteDownload(t, client, bucket, u.Key, t.TempDir())
+		for _, ext := range []string{"", store.MetaExt, store.ChecksumExt} {
+			if !sameFile(t, att.Archive+ext, got+ext) {
+				t.Errorf("the copy of %s made while writing differs from the local file", filepath.Base(att.Archive+ext))
+			}
 		}
 		pgName = att.Name
 	}
