@@ -17,12 +17,12 @@ import (
 // running backup or test-restore, raised as one starts and lowered as it ends.
 const (
 	// memoryLimitBase is the agent without a job: its runtime, its state and
-	// the collector's headroom, measured at about 6 MiB idle with a few
-	// targets (the share per job covers a job's own headroom).
+	// their share of the collector's room.
 	memoryLimitBase = 16 << 20
 	// memoryLimitPerJob is one backup's share: its write pipeline holds about
-	// 25 MiB (the zstd encoder's sections in flight, the buffers between the
-	// dump and the file), a test-restore's reading side less.
+	// 20 MiB (the zstd encoder's sections in flight, store's
+	// BenchmarkPipelineHeld), the dump's way in and its counting about 1 MiB,
+	// the rest is the collector's room; a test-restore's reading side holds less.
 	memoryLimitPerJob = 32 << 20
 )
 
