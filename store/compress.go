@@ -98,7 +98,7 @@ func (l Level) gzip() int {
 // encoder keeps about seven sections in flight (input and output), so memory
 // follows the window: the pipeline holds about 20 MiB whatever the input size,
 // 35 MiB with a 1 MiB window, for the same CPU time; 256 KiB holds 13 MiB but
-// costs 3% more CPU. Two, not one per core: the agent may run several backups
+// costs 5% more CPU. Two, not one per core: the agent may run several backups
 // at once, each under its share of the agent's memory limit (agent/memlimit.go).
 func zstdEncoderOptions(l Level) []zstd.EOption {
 	return []zstd.EOption{
