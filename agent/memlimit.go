@@ -8,10 +8,10 @@ import (
 )
 
 // The agent's default soft memory limit (the Go runtime's, as GOMEMLIMIT sets it)
-// follows the jobs running: without one the heap may grow to twice what is live
-// before the collector runs, and a backup's pipeline allocates fast enough that
-// the agent then peaks well above what it holds (docs/BENCHMARKS.md, "Peak
-// memory"). A fixed limit would not do: four backups at once need four
+// follows the jobs running: without one the heap may grow to twice what the last
+// collection found live, so with a backup's pipeline live the agent's peak
+// depends on when the collector last ran (docs/BENCHMARKS.md, "Peak memory of a
+// backup by the agent"). A fixed limit would not do: four backups at once need four
 // pipelines' memory, and a limit below what is live makes the collector run
 // without pause. So the limit is a base (the agent itself) plus a share per
 // running backup or test-restore, raised as one starts and lowered as it ends.
