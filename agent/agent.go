@@ -33,6 +33,9 @@ type Deps struct {
 	// TestRestorer runs test-restores; nil: package drill on Docker when it is
 	// a *docker.Client (verify.go).
 	TestRestorer TestRestorer
+	// MemoryLimit sets the runtime's soft memory limit as backups and
+	// test-restores start and end (memlimit.go); nil: the agent leaves it alone.
+	MemoryLimit *MemoryLimit
 }
 
 // Agent discovers, schedules and runs backups. Create it with New, add observers
@@ -55,8 +58,9 @@ type Agent struct {
 	started   time.Time  // when New made the agent: its uptime
 	inventory *inventory // the destinations' archives and free space, cached
 
-	slots   chan struct{} // one per BT_THREADS
-	running sync.WaitGroup
+	slots    chan struct{} // one per BT_THREADS
+	memLimit *MemoryLimit  // follows the jobs holding a slot, here and in verify
+	running  sync.WaitGroup
 
 	mu        sync.Mutex
 	runCtx    context.Context     // set by Run: what attempts run under; nil before
@@ -82,7 +86,7 @@ func New(cfg config.Config, deps Deps) (*Agent, error) {
 		return nil, errors.New("agent: no Docker client (Deps.Docker; docker.Dial makes one)")
 	}
 	a := &Agent{cfg: cfg, dc: deps.Docker, engines: deps.Engines, dests: deps.Destinations, log: deps.Log, started: time.Now(),
-		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads),
+		ready: make(chan struct{}), slots: make(chan struct{}, cfg.Threads), memLimit: deps.MemoryLimit,
 		busy: map[string]string{}, active: map[string]*Attempt{}, secrets: map[string][]string{}, ignored: map[string]bool{}}
 	if a.log == nil {
 		a.log = logrus.NewEntry(logrus.StandardLogger())

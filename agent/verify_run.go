@@ -33,6 +33,7 @@ func (a *Agent) executeTestRestore(ctx context.Context, tr TestRestore) {
 		return
 	}
 	defer func() { <-v.slots }()
+	defer a.memLimit.enter()() // memlimit.go
 	if !a.claimTestRestore(ctx, tr) {
 		return
 	}

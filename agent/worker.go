@@ -95,6 +95,7 @@ func (a *Agent) execute(ctx context.Context, keys []string, att Attempt) {
 		return // never started: nothing to report
 	}
 	defer func() { <-a.slots }()
+	defer a.memLimit.enter()() // memlimit.go
 
 	log := a.log.WithFields(logrus.Fields{"container": att.Container, "name": att.Name, "attempt": att.ID})
 	att.Started, att.Outcome = time.Now().UTC(), Running

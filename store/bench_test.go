@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -103,4 +104,46 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 	_ = os.Remove(path)
+}
+
+// BenchmarkPipelineHeld measures what the write pipeline holds while a dump
+// streams through it (zstd fastest + age, 32 KiB writes as docker exec hands
+// them over): the live heap after a collection half way through, which is
+// what the agent's soft memory limit must leave room for per backup
+// (agent/memlimit.go).
+func BenchmarkPipelineHeld(b *testing.B) {
+	data := input(b)
+	id, _ := age.GenerateX25519Identity()
+	enc, _ := RecipientEncryption("bench", []string{id.Recipient().String()})
+	root := b.TempDir()
+	b.SetBytes(int64(len(data)))
+	var held uint64
+	for i := 0; b.Loop(); i++ {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		p, err := Create(root, Meta{Name: "bench", Created: time.Unix(int64(i), 0)}, "sql", Options{Compression: Zstd, Encryption: enc})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for off := 0; off < len(data); off += 32 << 10 {
+			if _, err := p.Write(data[off:min(off+32<<10, len(data))]); err != nil {
+				b.Fatal(err)
+			}
+			if off == len(data)/2 {
+				runtime.GC()
+				var during runtime.MemStats
+				runtime.ReadMemStats(&during)
+				held = max(held, during.HeapAlloc-min(before.HeapAlloc, during.HeapAlloc))
+			}
+		}
+		path, meta, err := p.Commit()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		_ = removeArchive(root, Archive{Path: path, Meta: meta})
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(held)/(1<<20), "held-MiB")
 }

@@ -91,13 +91,15 @@ func (l Level) gzip() int {
 // zstdEncoderOptions trade a little ratio for speed and flat memory (measured in
 // docs/BENCHMARKS.md). The level defaults to fastest, zstd's level 1: on a dump it
 // compresses about 4% less than the CLI's default -3, at twice the speed, which
-// keeps a backup's CPU cost small next to the dump itself. A 1 MiB window (the CLI
-// uses 2 MiB at level 3; on SQL dumps the ratio differs by under 0.2%); and up to
-// two goroutines compressing separate 4 MiB sections of the stream at once (the
-// window times four). The encoder keeps about seven sections in flight, so memory
-// stays near 40 MiB whatever the input size; a 2 MiB window doubles that, 4 MiB
-// makes it 130 MiB, for no measurable gain in ratio. Two, not one per core: the
-// agent may run several backups at once.
+// keeps a backup's CPU cost small next to the dump itself. A 512 KiB window (the
+// CLI uses 2 MiB at level 3; on SQL dumps the ratio differs by under 0.1% at
+// fastest and default, 1% at better); and up to two goroutines compressing
+// separate 2 MiB sections of the stream at once (the window times four). The
+// encoder keeps about seven sections in flight (input and output), so memory
+// follows the window: the pipeline holds about 20 MiB whatever the input size,
+// 35 MiB with a 1 MiB window, for the same CPU time; 256 KiB holds 13 MiB but
+// costs 5% more CPU. Two, not one per core: the agent may run several backups
+// at once, each under its share of the agent's memory limit (agent/memlimit.go).
 func zstdEncoderOptions(l Level) []zstd.EOption {
 	return []zstd.EOption{
 		zstd.WithEncoderLevel(l.zstd()),
@@ -108,7 +110,7 @@ func zstdEncoderOptions(l Level) []zstd.EOption {
 }
 
 const (
-	zstdWindow = 1 << 20
+	zstdWindow = 512 << 10
 	// zstdMaxDecoderWindow is the largest window Open accepts: the zstd CLI's own
 	// default limit, so anything it opens without --long opens here too.
 	zstdMaxDecoderWindow = 1 << 27

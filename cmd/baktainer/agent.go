@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"os"
 	"strings"
 
 	"github.com/baktainer/baktainer/agent"
@@ -25,7 +26,7 @@ func runAgent(ctx context.Context, env *runEnv, args []string) error {
 		return err
 	}
 	defer dc.Close()
-	a, err := agent.New(cfg, agent.Deps{Docker: dc, Log: env.log})
+	a, err := agent.New(cfg, agent.Deps{Docker: dc, Log: env.log, MemoryLimit: agent.NewMemoryLimit(os.Getenv)})
 	if err != nil {
 		return err
 	}

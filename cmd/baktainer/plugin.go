@@ -109,7 +109,8 @@ func startPlugin(ctx context.Context, cfg config.Config, paths pluginPaths, dc *
 		Docker: dc,
 		Destinations: plugin.Destinations{Volumes: vols, Default: cfg.DefaultVolume,
 			Remotes: plugin.NewRemotes(cfg.S3, log.WithField("component", "offsite"))},
-		Log: log,
+		Log:         log,
+		MemoryLimit: agent.NewMemoryLimit(os.Getenv),
 	})
 	if err != nil {
 		return nil, err
