@@ -30,39 +30,45 @@ type localArchive struct {
 	checksum []byte // the .sha256 sidecar as stored
 }
 
-// openLocal opens the archive at path (a regular file, no link) and its
-// sidecars, and checks that they agree with each other and with the layout
-// <root>/<name>/<date>/<file>.
+// openLocal opens the archive at path (<root>/<name>/<date>/<file>) and its
+// sidecars without following a link below root (store.OpenCommitted), and
+// checks that they agree with each other and with the layout.
 func openLocal(path string) (*localArchive, error) {
-	l := &localArchive{path: path}
-	var err error
-	if l.metaJSON, err = readCapped(path+store.MetaExt, maxMetaSidecar); err != nil {
-		return nil, fmt.Errorf("offsite: metadata of %s: %w", path, err)
+	c, err := store.OpenCommitted(path, maxMetaSidecar)
+	if err != nil {
+		return nil, fmt.Errorf("offsite: open archive: %w", err)
 	}
-	if l.meta, err = store.ReadMeta(bytes.NewReader(l.metaJSON)); err != nil {
-		return nil, fmt.Errorf("offsite: %s: %w", path+store.MetaExt, err)
-	}
-	if l.checksum, err = readCapped(path+store.ChecksumExt, maxChecksumSidecar); err != nil {
-		return nil, fmt.Errorf("offsite: checksum of %s: %w", path, err)
-	}
-	if l.sum, err = parseChecksum(l.checksum, filepath.Base(path)); err != nil {
-		return nil, fmt.Errorf("offsite: %s: %w", path+store.ChecksumExt, err)
-	}
-	if err := l.checkAgreement(); err != nil {
+	l := &localArchive{path: path, file: c.Archive, metaJSON: c.Meta, checksum: c.Checksum}
+	if err := l.check(); err != nil {
+		l.file.Close()
 		return nil, err
 	}
-	if l.file, err = openRegular(path); err != nil {
-		return nil, fmt.Errorf("offsite: open archive: %w", err)
+	return l, nil
+}
+
+// check parses the sidecars and checks them against each other, the layout
+// and the archive's size.
+func (l *localArchive) check() (err error) {
+	if len(l.checksum) > maxChecksumSidecar {
+		return fmt.Errorf("offsite: checksum of %s: %s is larger than %d bytes", l.path, l.path+store.ChecksumExt, maxChecksumSidecar)
+	}
+	if l.meta, err = store.ReadMeta(bytes.NewReader(l.metaJSON)); err != nil {
+		return fmt.Errorf("offsite: %s: %w", l.path+store.MetaExt, err)
+	}
+	if l.sum, err = parseChecksum(l.checksum, filepath.Base(l.path)); err != nil {
+		return fmt.Errorf("offsite: %s: %w", l.path+store.ChecksumExt, err)
+	}
+	if err := l.checkAgreement(); err != nil {
+		return err
 	}
 	fi, err := l.file.Stat()
 	if err == nil && fi.Size() != l.meta.Size {
-		err = fmt.Errorf("%w: %s is %d bytes, its metadata says %d", store.ErrDamaged, path, fi.Size(), l.meta.Size)
+		err = fmt.Errorf("%w: %s is %d bytes, its metadata says %d", store.ErrDamaged, l.path, fi.Size(), l.meta.Size)
 	}
 	if err != nil {
-		l.file.Close()
-		return nil, fmt.Errorf("offsite: %w", err)
+		return fmt.Errorf("offsite: %w", err)
 	}
-	return l, nil
+	return nil
 }
 
 // checkAgreement checks the sidecars against each other and the archive's path.

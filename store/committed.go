@@ -1,0 +1,70 @@
+package store
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Committed is a committed archive opened for reading, with its two sidecars
+// as stored.
+type Committed struct {
+	Archive  *os.File
+	Meta     []byte // the .json sidecar
+	Checksum []byte // the .sha256 sidecar
+}
+
+// OpenCommitted opens the archive at path, <root>/<name>/<date>/<file>, and
+// reads its sidecars, each capped at sidecarLimit bytes. Below root nothing is
+// reached through a link: <name> and <date> are opened one at a time relative
+// to the directory above, and only regular files are opened, so a consumer that
+// can write to the volume cannot redirect the read to a tree it forged by
+// swapping a directory for a link. root itself is taken as given. The caller
+// closes Archive.
+func OpenCommitted(path string, sidecarLimit int64) (c Committed, err error) {
+	day := filepath.Dir(path)
+	name := filepath.Dir(day)
+	root, err := openRoot(filepath.Dir(name))
+	if err != nil {
+		return c, err
+	}
+	defer root.close()
+	nameDir, err := root.child(filepath.Base(name))
+	if err != nil {
+		return c, err
+	}
+	defer nameDir.close()
+	dayDir, err := nameDir.child(filepath.Base(day))
+	if err != nil {
+		return c, err
+	}
+	defer dayDir.close()
+	base := filepath.Base(path)
+	if c.Meta, err = dayDir.readCapped(base+MetaExt, sidecarLimit); err != nil {
+		return c, err
+	}
+	if c.Checksum, err = dayDir.readCapped(base+ChecksumExt, sidecarLimit); err != nil {
+		return c, err
+	}
+	c.Archive, err = dayDir.openRegular(base)
+	return c, err
+}
+
+// readCapped reads the regular file name in d whole; more than limit bytes is
+// an error.
+func (d *dirHandle) readCapped(name string, limit int64) ([]byte, error) {
+	f, err := d.openRegular(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", d.join(name), err)
+	case int64(len(data)) > limit:
+		return nil, fmt.Errorf("%s is larger than %d bytes", d.join(name), limit)
+	}
+	return data, nil
+}
