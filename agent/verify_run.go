@@ -130,7 +130,7 @@ func (a *Agent) testRestore(ctx context.Context, log *logrus.Entry, tr *TestRest
 	tr.Archive = newest.Path
 	a.verify.setReading(newest.Path, true)
 	defer a.verify.setReading(newest.Path, false)
-	rep, err := a.verify.restorer.TestRestore(ctx, drill.Options{Archive: newest.Path, Log: log,
+	rep, err := a.verify.restorer.TestRestore(ctx, drill.Options{Archive: newest.Path, Root: dest.Root, Log: log,
 		Keys: drill.Keys{Identities: a.cfg.Verify.Identities}, Timeout: a.cfg.Verify.Timeout, Owner: a.verify.owner})
 	fillFromReport(tr, rep, e.target)
 	if err != nil {

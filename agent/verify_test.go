@@ -140,7 +140,9 @@ func TestScheduledTestRestorePassesAndIsSealedIntoTheMetadata(t *testing.T) {
 	fr.mu.Lock()
 	opts := fr.calls[0]
 	fr.mu.Unlock()
-	if opts.Owner != r.agent.verify.owner || !strings.HasPrefix(opts.Owner, "agent-") || opts.Timeout != 42*time.Second {
+	// Root: the archive is opened through real directories from its destination down.
+	if opts.Owner != r.agent.verify.owner || !strings.HasPrefix(opts.Owner, "agent-") || opts.Timeout != 42*time.Second ||
+		opts.Root == "" || !strings.HasPrefix(opts.Archive, opts.Root+"/") {
 		t.Errorf("drill options = %+v", opts)
 	}
 	meta, err := store.ReadMetaFile(att.Archive)

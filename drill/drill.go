@@ -27,6 +27,10 @@ import (
 // Options for one test-restore.
 type Options struct {
 	Archive string
+	// Root, when set, is the destination Archive is below: nothing between
+	// them is reached through a link (the agent's test-restores of archives on
+	// a volume its consumers may write to). "": Archive is opened as given.
+	Root    string
 	Keys    Keys
 	Image   string        // the image to restore into; "" for the one the archive records
 	Timeout time.Duration // the whole test-restore; 0 for DefaultTimeout
@@ -57,7 +61,7 @@ func Run(ctx context.Context, h Host, opts Options) (*Report, error) {
 	defer cancel()
 	rep := &Report{Archive: opts.Archive, Started: time.Now()}
 	defer func() { rep.Duration = time.Since(rep.Started) }()
-	src, err := Open(ctx, opts.Archive, opts.Keys)
+	src, err := OpenBelow(ctx, opts.Root, opts.Archive, opts.Keys)
 	if err != nil {
 		return rep, rep.fail("open the archive", err)
 	}

@@ -49,10 +49,24 @@ func IsLegacy(path string) bool {
 // Open opens the archive at path for a restore; nothing is returned for an
 // archive that does not verify.
 func Open(ctx context.Context, path string, keys Keys) (*Source, error) {
+	return OpenBelow(ctx, "", path, keys)
+}
+
+// OpenBelow is Open for an archive of the destination root: the directories
+// from root down to it are not reached through a link ("": path as given).
+// Ruby-era archives are found by a walk of their layout, which follows none.
+func OpenBelow(ctx context.Context, root, path string, keys Keys) (*Source, error) {
 	if IsLegacy(path) {
 		return openLegacy(ctx, path, keys.Legacy)
 	}
-	meta, r, err := store.OpenVerified(ctx, path, keys.Identities...)
+	var meta store.Meta
+	var r io.ReadCloser
+	var err error
+	if root != "" {
+		meta, r, err = store.OpenVerifiedBelow(ctx, root, path, keys.Identities...)
+	} else {
+		meta, r, err = store.OpenVerified(ctx, path, keys.Identities...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Committed is a committed archive opened for reading, with its two sidecars
@@ -24,18 +25,7 @@ type Committed struct {
 // closes Archive.
 func OpenCommitted(path string, sidecarLimit int64) (c Committed, err error) {
 	day := filepath.Dir(path)
-	name := filepath.Dir(day)
-	root, err := openRoot(filepath.Dir(name))
-	if err != nil {
-		return c, err
-	}
-	defer root.close()
-	nameDir, err := root.child(filepath.Base(name))
-	if err != nil {
-		return c, err
-	}
-	defer nameDir.close()
-	dayDir, err := nameDir.child(filepath.Base(day))
+	dayDir, err := openDirBelow(filepath.Dir(filepath.Dir(day)), day)
 	if err != nil {
 		return c, err
 	}
@@ -67,4 +57,29 @@ func (d *dirHandle) readCapped(name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", d.join(name), limit)
 	}
 	return data, nil
+}
+
+// openDirBelow opens dir, a directory below root, one component at a time from
+// root without following a link; root itself is opened as given.
+func openDirBelow(root, dir string) (*dirHandle, error) {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil, fmt.Errorf("%s is not below %s", dir, root)
+	}
+	d, err := openRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	if rel == "." {
+		return d, nil
+	}
+	for _, name := range strings.Split(rel, "/") {
+		next, err := d.child(name)
+		d.close()
+		if err != nil {
+			return nil, err
+		}
+		d = next
+	}
+	return d, nil
 }

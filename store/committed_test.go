@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -66,5 +67,37 @@ func linkInstead(of func(string) string) func(*testing.T, string) {
 		if err := errors.Join(os.Rename(entry, entry+".moved"), os.Symlink(entry+".moved", entry)); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// OpenVerifiedBelow opens an archive of root through real directories only:
+// with <date> swapped for a link to a forged tree whose archive verifies, the
+// path-based OpenVerified (the restore command's, for a path a person gives)
+// opens the forged archive, OpenVerifiedBelow refuses it, naming the link; a
+// path outside root is an error.
+func TestOpenVerifiedBelowFollowsNoLink(t *testing.T) {
+	created := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+	root := t.TempDir()
+	path, _ := writeArchive(t, root, "shop", created, []byte("-- the real dump\n"), Options{})
+	if _, r, err := OpenVerifiedBelow(t.Context(), root, path); err != nil {
+		t.Fatalf("as committed: %v", err)
+	} else {
+		r.Close()
+	}
+	forged, _ := writeArchive(t, t.TempDir(), "shop", created, []byte("-- forged\n"), Options{})
+	day := filepath.Dir(path)
+	if err := errors.Join(os.RemoveAll(day), os.Symlink(filepath.Dir(forged), day)); err != nil {
+		t.Fatal(err)
+	}
+	if _, r, err := OpenVerified(t.Context(), path); err != nil {
+		t.Fatalf("the path as given: %v", err)
+	} else {
+		r.Close()
+	}
+	if _, _, err := OpenVerifiedBelow(t.Context(), root, path); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("through a link below the root: %v; want it refused", err)
+	}
+	if _, _, err := OpenVerifiedBelow(t.Context(), t.TempDir(), path); err == nil || !strings.Contains(err.Error(), "not below") {
+		t.Fatalf("outside the root: %v", err)
 	}
 }

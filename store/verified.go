@@ -8,6 +8,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
 
 	"filippo.io/age"
 )
@@ -27,6 +28,24 @@ func OpenVerified(ctx context.Context, path string, identities ...age.Identity) 
 		return Meta{}, nil, err
 	}
 	defer d.close()
+	return openVerifiedIn(ctx, d, base, path, identities)
+}
+
+// OpenVerifiedBelow is OpenVerified for an archive of the destination root:
+// the directories from root down to the archive are opened one at a time
+// without following a link, so a consumer that can write to the volume cannot
+// swap one for a link to a tree it forged. root itself is taken as given.
+func OpenVerifiedBelow(ctx context.Context, root, path string, identities ...age.Identity) (Meta, io.ReadCloser, error) {
+	d, err := openDirBelow(root, filepath.Dir(path))
+	if err != nil {
+		return Meta{}, nil, fmt.Errorf("store: %w", err)
+	}
+	defer d.close()
+	return openVerifiedIn(ctx, d, filepath.Base(path), path, identities)
+}
+
+// openVerifiedIn is OpenVerified of the archive base in d.
+func openVerifiedIn(ctx context.Context, d *dirHandle, base, path string, identities []age.Identity) (Meta, io.ReadCloser, error) {
 	meta, want, f, err := sidecarsIn(d, base)
 	if err != nil {
 		return meta, nil, err
