@@ -12,13 +12,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/baktainer/baktainer/store"
 )
 
 // minioStore is the objectStore of a real S3 server, through minio-go's Core API
@@ -81,7 +81,7 @@ func newTransport(s Settings) (*http.Transport, error) {
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
-	pem, err := readCapped(s.CAFile, maxCAFileSize)
+	pem, err := store.ReadSmallFile(s.CAFile, maxCAFileSize) // like every file a setting names: links followed (mounted secrets)
 	if err != nil {
 		return nil, fmt.Errorf("offsite: %s: %w", EnvCAFile, err)
 	}
@@ -90,23 +90,6 @@ func newTransport(s Settings) (*http.Transport, error) {
 	}
 	t.TLSClientConfig.RootCAs = pool
 	return t, nil
-}
-
-// readCapped reads a regular file of at most limit bytes.
-func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
 }
 
 func (m *minioStore) put(ctx context.Context, key string, body io.Reader, size int64, sum []byte) error {
@@ -248,25 +231,4 @@ func apiErr(err error) error {
 		return fmt.Errorf("%w (%s)", errNotFound, resp.Code)
 	}
 	return &apiError{Status: resp.StatusCode, Code: resp.Code, Message: resp.Message}
-}
-
-// openRegular opens path for reading only when it is a regular file, following
-// no symbolic link at its last component.
-func openRegular(path string) (*os.File, error) {
-	// O_NONBLOCK: opening a FIFO planted under a sidecar's name must not wait
-	// for a writer (it is refused below); reads of a regular file never block.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	return f, nil
 }

@@ -1,8 +1,17 @@
 package offsite
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,12 +78,55 @@ func TestSettingsNeverShowCredentials(t *testing.T) {
 	}
 }
 
+// BT_S3_CA_FILE is a file the operator names, read as every such setting is
+// (store.ReadSmallFile): through a link (Kubernetes and Swarm mount secrets as
+// links), regular files only, capped; a missing or empty one is an error
+// naming the setting.
 func TestNewReadsTheCAFile(t *testing.T) {
-	s := validSettings()
-	s.CAFile = t.TempDir() + "/ca.pem"
-	if _, err := New(s, Options{}); err == nil || !strings.Contains(err.Error(), "BT_S3_CA_FILE") {
-		t.Fatalf("New with a missing CA file: %v", err)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, selfSignedPEM(t), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	link := filepath.Join(dir, "ca-link.pem")
+	if err := os.Symlink(ca, link); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.pem")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file, wantErr string
+	}{
+		{ca, ""},
+		{link, ""},
+		{filepath.Join(dir, "missing.pem"), "BT_S3_CA_FILE"},
+		{empty, "no PEM certificate"},
+	} {
+		s := validSettings()
+		s.CAFile = tc.file
+		_, err := New(s, Options{})
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("New with BT_S3_CA_FILE=%s: %v; want %q", filepath.Base(tc.file), err, tc.wantErr)
+		}
+	}
+}
+
+// selfSignedPEM returns a freshly made self-signed CA certificate in PEM.
+func selfSignedPEM(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
 func TestRedact(t *testing.T) {
