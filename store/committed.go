@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,14 +48,7 @@ func (d *dirHandle) readCapped(name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", d.join(name), err)
-	case int64(len(data)) > limit:
-		return nil, fmt.Errorf("%s is larger than %d bytes", d.join(name), limit)
-	}
-	return data, nil
+	return readAllCapped(f, d.join(name), limit)
 }
 
 // openDirBelow opens dir, a directory below root, one component at a time from

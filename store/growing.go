@@ -6,8 +6,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // What an archive being written shows to a reader that copies it while it grows
@@ -26,9 +24,9 @@ func (p *Pending) OpenWritten() (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s for reading: %w", p.Path(), err)
 	}
-	var held, opened unix.Stat_t
-	if unix.Fstat(int(p.tmp.Fd()), &held) != nil || unix.Fstat(int(f.Fd()), &opened) != nil ||
-		held.Dev != opened.Dev || held.Ino != opened.Ino {
+	held, errHeld := p.tmp.Stat()
+	opened, errOpened := f.Stat()
+	if errHeld != nil || errOpened != nil || !os.SameFile(held, opened) {
 		f.Close()
 		return nil, fmt.Errorf("store: %w: %s was replaced while it was written", ErrRefused, p.Path())
 	}

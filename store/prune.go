@@ -131,17 +131,7 @@ func verifyArchive(ctx context.Context, root string, a Archive) (Meta, error) {
 
 // openArchiveDir opens the <name>/<date>/ directory of a listed archive of root.
 func openArchiveDir(root string, a Archive) (*dirHandle, error) {
-	r, err := openRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.close()
-	nameDir, err := r.child(a.Meta.Name)
-	if err != nil {
-		return nil, err
-	}
-	defer nameDir.close()
-	return nameDir.child(filepath.Base(filepath.Dir(a.Path)))
+	return openDirBelow(root, filepath.Join(root, a.Meta.Name, filepath.Base(filepath.Dir(a.Path))))
 }
 
 // removeDropped removes what the decisions drop, then the date directories that
@@ -163,12 +153,7 @@ func removeDropped(ctx context.Context, root, name string, decisions []Decision)
 	if len(emptied) == 0 {
 		return nil
 	}
-	r, err := openRoot(root)
-	if err != nil {
-		return err
-	}
-	defer r.close()
-	nameDir, err := r.child(name)
+	nameDir, err := openDirBelow(root, filepath.Join(root, name))
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,12 @@ func ReadSmallFile(path string, limit int64) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
+	return readAllCapped(f, path, limit)
+}
+
+// readAllCapped reads f (named path in messages) to its end; more than limit
+// bytes is an error, and nothing past limit+1 bytes is read.
+func readAllCapped(f *os.File, path string, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
