@@ -193,28 +193,32 @@ func (e *Early) waitFor(ctx context.Context, want int64, final *int64) (int64, e
 func (e *Early) Finish(ctx context.Context, path string) (res Upload, err error) {
 	start := time.Now()
 	local, err := openLocal(path)
-	if err != nil || local.meta.File != e.file || !sameFile(local.file, e.data) {
-		if err == nil {
-			local.close()
-		}
+	if err != nil {
+		e.Cancel()
+		return Upload{Duration: time.Since(start)}, redact(err, e.remote.settings) // Upload would fail to open it too
+	}
+	if local.meta.File != e.file || !sameFile(local.file, e.data) {
+		local.close()
 		e.Cancel()
 		return e.remote.Upload(ctx, path)
 	}
 	defer local.close()
+	failed := func(err error) (Upload, error) {
+		e.Cancel()
+		return Upload{Key: e.up.key, URL: e.remote.URL(e.up.key), Size: local.meta.Size, Duration: time.Since(start)}, err
+	}
 	e.committed.Store(true)
 	e.final <- local.meta.Size
 	select {
 	case <-e.done:
 	case <-ctx.Done():
-		e.Cancel()
-		return Upload{Key: e.up.key, URL: e.remote.URL(e.up.key), Size: local.meta.Size, Duration: time.Since(start)},
-			fmt.Errorf("offsite: upload %s: %w", e.remote.URL(e.up.key), ctx.Err())
+		return failed(fmt.Errorf("offsite: upload %s: %w", e.remote.URL(e.up.key), ctx.Err()))
 	}
 	if fallback, err := e.problem(local); err != nil {
-		e.Cancel()
 		if !fallback {
-			return Upload{Key: e.up.key, URL: e.remote.URL(e.up.key), Size: local.meta.Size, Duration: time.Since(start)}, err
+			return failed(err)
 		}
+		e.Cancel()
 		return e.remote.Upload(ctx, path)
 	}
 	defer e.release()
